@@ -1,0 +1,128 @@
+"""The site's content as data (:class:`Snapshot`), and its load/save as JSON on disk.
+
+A snapshot is a folder of JSON files in the API's own shapes (``docs/architecture.md``), so a
+saved snapshot is also a fixture for the project's cStar test server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from helpgen.cstar._models import Article, Category, LibraryStats, PostThread, Topic
+
+__all__ = ["Snapshot", "SnapshotError", "load_snapshot", "save_snapshot", "SNAPSHOT_FORMAT"]
+
+SNAPSHOT_FORMAT = 1
+
+T = TypeVar("T")
+
+
+class SnapshotError(Exception):
+    """A snapshot folder is missing, unreadable or malformed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a site is built from: the Library and the Community of one team."""
+
+    team: str
+    categories: tuple[Category, ...] = ()
+    articles: tuple[Article, ...] = ()
+    popular: tuple[Article, ...] = ()
+    stats: LibraryStats = field(default_factory=LibraryStats)
+    topics: tuple[Topic, ...] = ()
+    threads: tuple[PostThread, ...] = ()
+    pulled_at: str | None = None
+
+    def to_files(self) -> dict[str, Any]:
+        """Map of relative file path → JSON value, exactly as :func:`save_snapshot` writes."""
+        return {
+            "snapshot.json": {"format": SNAPSHOT_FORMAT, "team": self.team, "pulledAt": self.pulled_at},
+            "library/categories.json": [c.to_api() for c in self.categories],
+            "library/articles.json": [a.to_api() for a in self.articles],
+            "library/popular.json": [a.to_api(with_content=False) for a in self.popular],
+            "library/stats.json": self.stats.to_api(),
+            "community/topics.json": [t.to_api() for t in self.topics],
+            "community/posts.json": [t.to_api() for t in self.threads],
+        }
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1) + "\n"
+
+
+def save_snapshot(snapshot: Snapshot, folder: str | os.PathLike[str]) -> Path:
+    """Write ``snapshot`` into ``folder`` (created if needed); each file is replaced atomically."""
+    root = Path(folder)
+    for rel, value in snapshot.to_files().items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(_dump(value))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return root
+
+
+def _read_json(root: Path, rel: str, *, required: bool, default: Any) -> Any:
+    path = root / rel
+    if not path.is_file():
+        if required:
+            raise SnapshotError(f"{path}: missing snapshot file")
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SnapshotError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def _items(root: Path, rel: str, parse: Callable[[Any], T], raw: Any) -> tuple[T, ...]:
+    if not isinstance(raw, list):
+        raise SnapshotError(f"{root / rel}: expected a JSON list, got {type(raw).__name__}")
+    out = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise SnapshotError(f"{root / rel}: item {index} is not an object")
+        out.append(parse(item))
+    return tuple(out)
+
+
+def load_snapshot(folder: str | os.PathLike[str], *, team: str | None = None) -> Snapshot:
+    """Read a snapshot folder. Raises :class:`SnapshotError` naming the bad file."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise SnapshotError(f"{root}: snapshot folder not found")
+    meta = _read_json(root, "snapshot.json", required=False, default={})
+    if not isinstance(meta, dict):
+        raise SnapshotError(f"{root / 'snapshot.json'}: expected a JSON object")
+    fmt = meta.get("format", SNAPSHOT_FORMAT)
+    if fmt != SNAPSHOT_FORMAT:
+        raise SnapshotError(f"{root / 'snapshot.json'}: unsupported format {fmt!r}")
+
+    def items(rel: str, parse: Callable[[Any], T], required: bool = False) -> tuple[T, ...]:
+        return _items(root, rel, parse, _read_json(root, rel, required=required, default=[]))
+
+    stats_raw = _read_json(root, "library/stats.json", required=False, default={})
+    if not isinstance(stats_raw, dict):
+        raise SnapshotError(f"{root / 'library/stats.json'}: expected a JSON object")
+    return Snapshot(
+        team=str(meta.get("team") or team or ""),
+        categories=items("library/categories.json", Category.from_api, required=True),
+        articles=items("library/articles.json", Article.from_api, required=True),
+        popular=items("library/popular.json", Article.from_api),
+        stats=LibraryStats.from_api(stats_raw),
+        topics=items("community/topics.json", Topic.from_api),
+        threads=items("community/posts.json", PostThread.from_api),
+        pulled_at=meta.get("pulledAt"),
+    )
+
+

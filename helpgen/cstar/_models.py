@@ -1,0 +1,527 @@
+"""Typed models of cStar's public objects, and the one place their JSON is read and written.
+
+cStar has shipped several generations of these shapes (see ``shared/cstar-api.md``,
+"Tolerance"): camelCase or snake_case keys, ``category`` as a name, a slug or an object,
+missing optional fields. ``from_api`` accepts all of them; ``to_api`` writes the contract's
+own shape (camelCase for the Library, snake_case for the Community), so a saved snapshot is
+also a fixture for the test server. Unknown fields are kept in ``extra`` and written back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = [
+    "Category",
+    "Article",
+    "ArticleSummary",
+    "Topic",
+    "Post",
+    "Comment",
+    "Attachment",
+    "PostThread",
+    "Pagination",
+    "LibraryStats",
+    "snake_keys",
+    "POST_STATUSES",
+]
+
+POST_STATUSES = (
+    "open",
+    "answered",
+    "officially_answered",
+    "planned",
+    "not_planned",
+    "completed",
+    "under_review",
+)
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SLUG_LIKE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL_BOUNDARY.sub("_", key).lower()
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake_keys(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``obj`` with every top-level key in snake_case (first spelling wins)."""
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        out.setdefault(_snake(str(key)), value)
+    return out
+
+
+def _str(value: Any, default: str = "") -> str:
+    if value is None:
+        return default
+    return value if isinstance(value, str) else str(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _int(value: Any, default: int = 0) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _bool(value: Any, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    if isinstance(value, (int, float)):
+        return bool(value)
+    return default
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+    if isinstance(value, (list, tuple)):
+        return tuple(_str(v) for v in value if v is not None)
+    return ()
+
+
+def _extra(raw: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if _snake(str(k)) not in known}
+
+
+# --------------------------------------------------------------------------- Library
+
+
+@dataclass(frozen=True)
+class Category:
+    """A public knowledge-base category."""
+
+    id: str
+    name: str
+    slug: str
+    description: str = ""
+    icon: str | None = None
+    color: str | None = None
+    sort_order: int = 0
+    is_public: bool = True
+    article_count: int = 0
+    created_at: str | None = None
+    updated_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+
+    _FIELDS = {
+        "id", "name", "slug", "description", "icon", "color", "sort_order",
+        "is_public", "article_count", "created_at", "updated_at",
+    }
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Category":
+        """Build a Category from any documented generation of its JSON."""
+        d = snake_keys(raw)
+        return cls(
+            id=_str(d.get("id")),
+            name=_str(d.get("name")),
+            slug=_str(d.get("slug")),
+            description=_str(d.get("description")),
+            icon=_opt_str(d.get("icon")),
+            color=_opt_str(d.get("color")),
+            sort_order=_int(d.get("sort_order")),
+            is_public=_bool(d.get("is_public"), True),
+            article_count=_int(d.get("article_count")),
+            created_at=_opt_str(d.get("created_at")),
+            updated_at=_opt_str(d.get("updated_at")),
+            extra=_extra(raw, cls._FIELDS),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        """The contract's camelCase JSON for this category."""
+        out = {_camel(k): getattr(self, k) for k in _ordered(self._FIELDS, _CATEGORY_ORDER)}
+        out.update(self.extra)
+        return out
+
+
+_CATEGORY_ORDER = (
+    "id", "name", "slug", "description", "icon", "color", "sort_order", "is_public",
+    "article_count", "created_at", "updated_at",
+)
+
+_ARTICLE_ORDER = (
+    "id", "title", "slug", "excerpt", "content", "category_id", "category_slug",
+    "category_name", "tags", "status", "is_public", "view_count", "helpful_count",
+    "not_helpful_count", "read_time", "meta_description", "published_at", "created_at",
+    "updated_at",
+)
+
+
+def _ordered(fields: set[str], order: tuple[str, ...]) -> list[str]:
+    return [f for f in order if f in fields]
+
+
+def _category_ref(d: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(id, slug, name) of an article's category, from whichever shape carries it."""
+    cid = _opt_str(d.get("category_id"))
+    cslug = _opt_str(d.get("category_slug"))
+    cname = _opt_str(d.get("category_name"))
+    ref = d.get("category")
+    if isinstance(ref, Mapping):
+        r = snake_keys(ref)
+        cid = cid or _opt_str(r.get("id"))
+        cslug = cslug or _opt_str(r.get("slug"))
+        cname = cname or _opt_str(r.get("name"))
+    elif isinstance(ref, str) and ref.strip():
+        if _SLUG_LIKE.match(ref):
+            cslug = cslug or ref
+        else:
+            cname = cname or ref
+    return cid, cslug, cname
+
+
+@dataclass(frozen=True)
+class Article:
+    """A published article. ``content`` is None for a summary (list, search, popular)."""
+
+    id: str
+    title: str
+    slug: str
+    excerpt: str = ""
+    content: str | None = None
+    category_id: str | None = None
+    category_slug: str | None = None
+    category_name: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str = "published"
+    is_public: bool = True
+    view_count: int = 0
+    helpful_count: int = 0
+    not_helpful_count: int = 0
+    read_time: str | None = None
+    meta_description: str | None = None
+    published_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+
+    _FIELDS = set(_ARTICLE_ORDER) | {"category"}
+
+    @property
+    def has_content(self) -> bool:
+        """True when this object carries the article body (not just a summary)."""
+        return self.content is not None
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Article":
+        """Build an Article (or summary) from any documented generation of its JSON."""
+        d = snake_keys(raw)
+        cid, cslug, cname = _category_ref(d)
+        content = d.get("content")
+        return cls(
+            id=_str(d.get("id")),
+            title=_str(d.get("title")),
+            slug=_str(d.get("slug")),
+            excerpt=_str(d.get("excerpt")),
+            content=None if content is None else _str(content),
+            category_id=cid,
+            category_slug=cslug,
+            category_name=cname,
+            tags=_str_tuple(d.get("tags")),
+            status=_str(d.get("status"), "published"),
+            is_public=_bool(d.get("is_public"), True),
+            view_count=_int(d.get("view_count")),
+            helpful_count=_int(d.get("helpful_count")),
+            not_helpful_count=_int(d.get("not_helpful_count")),
+            read_time=_opt_str(d.get("read_time")),
+            meta_description=_opt_str(d.get("meta_description")),
+            published_at=_opt_str(d.get("published_at")),
+            created_at=_opt_str(d.get("created_at")),
+            updated_at=_opt_str(d.get("updated_at")),
+            extra=_extra(raw, cls._FIELDS),
+        )
+
+    def to_api(self, *, with_content: bool = True) -> dict[str, Any]:
+        """The contract's camelCase JSON; without ``content`` it is an ArticleSummary."""
+        out: dict[str, Any] = {}
+        for name in _ARTICLE_ORDER:
+            if name == "content" and (not with_content or self.content is None):
+                continue
+            value = getattr(self, name)
+            out[_camel(name)] = list(value) if isinstance(value, tuple) else value
+        out.update(self.extra)
+        return out
+
+    def summary(self) -> "Article":
+        """This article without its body."""
+        return _replace(self, content=None)
+
+
+ArticleSummary = Article
+"""A list, search or popular item: an :class:`Article` whose ``content`` is None."""
+
+
+@dataclass(frozen=True)
+class LibraryStats:
+    """``GET /stats``."""
+
+    total_articles: int = 0
+    total_categories: int = 0
+    total_views: int = 0
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "LibraryStats":
+        d = snake_keys(raw)
+        return cls(
+            total_articles=_int(d.get("total_articles")),
+            total_categories=_int(d.get("total_categories")),
+            total_views=_int(d.get("total_views")),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "totalArticles": self.total_articles,
+            "totalCategories": self.total_categories,
+            "totalViews": self.total_views,
+        }
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where a paged list stands. ``has_more`` falls back to ``page < total_pages``."""
+
+    page: int = 1
+    limit: int = 20
+    total: int = 0
+    total_pages: int = 1
+    has_more: bool = False
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any] | None) -> "Pagination | None":
+        if not isinstance(raw, Mapping):
+            return None
+        d = snake_keys(raw)
+        page = _int(d.get("page"), 1)
+        total_pages = _int(d.get("total_pages"), 0)
+        if "has_more" in d and d["has_more"] is not None:
+            has_more = _bool(d["has_more"])
+        else:
+            has_more = page < total_pages
+        return cls(
+            page=page,
+            limit=_int(d.get("limit"), 20),
+            total=_int(d.get("total")),
+            total_pages=total_pages,
+            has_more=has_more,
+        )
+
+
+# --------------------------------------------------------------------------- Community
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A community topic (a forum section)."""
+
+    id: str
+    name: str
+    slug: str
+    description: str = ""
+    sort_order: int = 0
+    post_count: int = 0
+    extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+
+    _FIELDS = {"id", "name", "slug", "description", "sort_order", "post_count"}
+    _ORDER = ("id", "name", "slug", "description", "sort_order", "post_count")
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Topic":
+        d = snake_keys(raw)
+        return cls(
+            id=_str(d.get("id")),
+            name=_str(d.get("name")),
+            slug=_str(d.get("slug")),
+            description=_str(d.get("description")),
+            sort_order=_int(d.get("sort_order")),
+            post_count=_int(d.get("post_count")),
+            extra=_extra(raw, cls._FIELDS),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self._ORDER}
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An image attached to a community post."""
+
+    filename: str
+    content_type: str = ""
+    size_bytes: int = 0
+    url: str = ""
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Attachment":
+        d = snake_keys(raw)
+        return cls(
+            filename=_str(d.get("filename")),
+            content_type=_str(d.get("content_type")),
+            size_bytes=_int(d.get("size_bytes")),
+            url=_str(d.get("url")),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Post:
+    """A public community post. ``body`` is customer-written Markdown: hostile."""
+
+    id: str
+    title: str
+    slug: str
+    body: str = ""
+    topic_id: str | None = None
+    topic_slug: str | None = None
+    status: str = "open"
+    vote_count: int = 0
+    comment_count: int = 0
+    is_pinned: bool = False
+    is_locked: bool = False
+    author_name: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+
+    _ORDER = (
+        "id", "title", "slug", "body", "topic_id", "topic_slug", "status", "vote_count",
+        "comment_count", "is_pinned", "is_locked", "author_name", "attachments",
+        "created_at", "updated_at",
+    )
+    _FIELDS = set(_ORDER) | {"topic"}
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Post":
+        d = snake_keys(raw)
+        topic_id = _opt_str(d.get("topic_id"))
+        topic_slug = _opt_str(d.get("topic_slug"))
+        topic = d.get("topic")
+        if isinstance(topic, Mapping):
+            t = snake_keys(topic)
+            topic_id = topic_id or _opt_str(t.get("id"))
+            topic_slug = topic_slug or _opt_str(t.get("slug"))
+        elif isinstance(topic, str) and topic:
+            topic_slug = topic_slug or topic
+        attachments = d.get("attachments")
+        return cls(
+            id=_str(d.get("id")),
+            title=_str(d.get("title")),
+            slug=_str(d.get("slug")),
+            body=_str(d.get("body")),
+            topic_id=topic_id,
+            topic_slug=topic_slug,
+            status=_str(d.get("status"), "open"),
+            vote_count=_int(d.get("vote_count")),
+            comment_count=_int(d.get("comment_count")),
+            is_pinned=_bool(d.get("is_pinned")),
+            is_locked=_bool(d.get("is_locked")),
+            author_name=_str(d.get("author_name")),
+            attachments=tuple(
+                Attachment.from_api(a) for a in (attachments or []) if isinstance(a, Mapping)
+            ),
+            created_at=_opt_str(d.get("created_at")),
+            updated_at=_opt_str(d.get("updated_at")),
+            extra=_extra(raw, cls._FIELDS),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self._ORDER:
+            value = getattr(self, name)
+            if name == "attachments":
+                value = [a.to_api() for a in value]
+            out[name] = value
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on a community post; ``is_official`` marks an agent's official answer."""
+
+    id: str
+    body: str = ""
+    author_name: str = ""
+    is_official: bool = False
+    created_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+
+    _ORDER = ("id", "body", "author_name", "is_official", "created_at")
+    _FIELDS = set(_ORDER)
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "Comment":
+        d = snake_keys(raw)
+        return cls(
+            id=_str(d.get("id")),
+            body=_str(d.get("body")),
+            author_name=_str(d.get("author_name")),
+            is_official=_bool(d.get("is_official")),
+            created_at=_opt_str(d.get("created_at")),
+            extra=_extra(raw, cls._FIELDS),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in self._ORDER}
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class PostThread:
+    """``GET /posts/{slug}``: a post with its comments, oldest first."""
+
+    post: Post
+    comments: tuple[Comment, ...] = ()
+
+    @classmethod
+    def from_api(cls, raw: Mapping[str, Any]) -> "PostThread":
+        d = snake_keys(raw)
+        post_raw = d.get("post")
+        if not isinstance(post_raw, Mapping):
+            # Tolerance: a bare post with the comments beside its own fields.
+            post_raw = {k: v for k, v in raw.items() if k != "comments"}
+        comments = d.get("comments") or []
+        return cls(
+            post=Post.from_api(post_raw),
+            comments=tuple(Comment.from_api(c) for c in comments if isinstance(c, Mapping)),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return {"post": self.post.to_api(), "comments": [c.to_api() for c in self.comments]}
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(obj, **changes)
