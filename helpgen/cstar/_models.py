@@ -10,8 +10,8 @@ also a fixture for the test server. Unknown fields are kept in ``extra`` and wri
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Iterator, Mapping, TypeVar
 
 __all__ = [
     "Category",
@@ -23,8 +23,14 @@ __all__ = [
     "Attachment",
     "PostThread",
     "Pagination",
+    "ArticlePage",
+    "PostPage",
+    "SearchResults",
     "LibraryStats",
     "snake_keys",
+    "list_payload",
+    "object_payload",
+    "UnexpectedShape",
     "POST_STATUSES",
 ]
 
@@ -96,7 +102,13 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(t.strip() for t in value.split(",") if t.strip())
     if isinstance(value, (list, tuple)):
-        return tuple(_str(v) for v in value if v is not None)
+        out = []
+        for v in value:
+            if isinstance(v, Mapping):  # tags as objects: {"name": ..., "slug": ...}
+                v = v.get("name") or v.get("slug")
+            if v is not None and v != "":
+                out.append(_str(v))
+        return tuple(out)
     return ()
 
 
@@ -265,7 +277,7 @@ class Article:
 
     def summary(self) -> "Article":
         """This article without its body."""
-        return _replace(self, content=None)
+        return replace(self, content=None)
 
 
 ArticleSummary = Article
@@ -282,6 +294,7 @@ class LibraryStats:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "LibraryStats":
+        """Build the stats from camelCase or snake_case JSON."""
         d = snake_keys(raw)
         return cls(
             total_articles=_int(d.get("total_articles")),
@@ -290,6 +303,7 @@ class LibraryStats:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's camelCase JSON."""
         return {
             "totalArticles": self.total_articles,
             "totalCategories": self.total_categories,
@@ -309,19 +323,26 @@ class Pagination:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any] | None) -> "Pagination | None":
+        """Build a Pagination from its JSON; None when ``raw`` is not an object."""
         if not isinstance(raw, Mapping):
             return None
         d = snake_keys(raw)
         page = _int(d.get("page"), 1)
-        total_pages = _int(d.get("total_pages"), 0)
+        limit = _int(d.get("limit", d.get("per_page")), 20)
+        total = _int(d.get("total", d.get("total_count")))
+        if d.get("total_pages") is not None:
+            total_pages = _int(d.get("total_pages"), 0)
+        else:
+            # Older generations sent only total and limit.
+            total_pages = -(-total // limit) if limit > 0 else 0
         if "has_more" in d and d["has_more"] is not None:
             has_more = _bool(d["has_more"])
         else:
             has_more = page < total_pages
         return cls(
             page=page,
-            limit=_int(d.get("limit"), 20),
-            total=_int(d.get("total")),
+            limit=limit,
+            total=total,
             total_pages=total_pages,
             has_more=has_more,
         )
@@ -347,6 +368,7 @@ class Topic:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "Topic":
+        """Build a Topic from snake_case or camelCase JSON."""
         d = snake_keys(raw)
         return cls(
             id=_str(d.get("id")),
@@ -359,6 +381,7 @@ class Topic:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's snake_case JSON."""
         out = {k: getattr(self, k) for k in self._ORDER}
         out.update(self.extra)
         return out
@@ -375,6 +398,7 @@ class Attachment:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "Attachment":
+        """Build an Attachment from snake_case or camelCase JSON."""
         d = snake_keys(raw)
         return cls(
             filename=_str(d.get("filename")),
@@ -384,6 +408,7 @@ class Attachment:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's snake_case JSON."""
         return {
             "filename": self.filename,
             "content_type": self.content_type,
@@ -422,6 +447,7 @@ class Post:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "Post":
+        """Build a Post from any documented generation of its JSON."""
         d = snake_keys(raw)
         topic_id = _opt_str(d.get("topic_id"))
         topic_slug = _opt_str(d.get("topic_slug"))
@@ -455,6 +481,7 @@ class Post:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's snake_case JSON."""
         out: dict[str, Any] = {}
         for name in self._ORDER:
             value = getattr(self, name)
@@ -481,6 +508,7 @@ class Comment:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "Comment":
+        """Build a Comment from snake_case or camelCase JSON."""
         d = snake_keys(raw)
         return cls(
             id=_str(d.get("id")),
@@ -492,6 +520,7 @@ class Comment:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's snake_case JSON."""
         out = {k: getattr(self, k) for k in self._ORDER}
         out.update(self.extra)
         return out
@@ -506,6 +535,7 @@ class PostThread:
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "PostThread":
+        """Build a thread from ``{"post", "comments"}`` or a bare post carrying ``comments``."""
         d = snake_keys(raw)
         post_raw = d.get("post")
         if not isinstance(post_raw, Mapping):
@@ -518,10 +548,103 @@ class PostThread:
         )
 
     def to_api(self) -> dict[str, Any]:
+        """The contract's ``{"post", "comments"}`` JSON."""
         return {"post": self.post.to_api(), "comments": [c.to_api() for c in self.comments]}
 
 
-def _replace(obj: Any, **changes: Any) -> Any:
-    from dataclasses import replace
+# --------------------------------------------------------------------------- Results
 
-    return replace(obj, **changes)
+_Item = TypeVar("_Item")
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of ``GET /articles``: the summaries and where the list stands."""
+
+    items: tuple[Article, ...]
+    pagination: Pagination
+
+    @property
+    def has_more(self) -> bool:
+        """True when a later page exists."""
+        return self.pagination.has_more
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.items)
+
+
+@dataclass(frozen=True)
+class PostPage:
+    """One page of ``GET /posts``: the posts and how many match in total."""
+
+    items: tuple[Post, ...]
+    count: int
+    offset: int = 0
+    limit: int = 20
+
+    @property
+    def has_more(self) -> bool:
+        """True when posts remain after this page."""
+        return bool(self.items) and self.offset + len(self.items) < self.count
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Post]:
+        return iter(self.items)
+
+
+@dataclass(frozen=True)
+class SearchResults(Generic[_Item]):
+    """A search answer: items best first, and ``count`` matches in all."""
+
+    items: tuple[_Item, ...]
+    count: int
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[_Item]:
+        return iter(self.items)
+
+
+# --------------------------------------------------------------------------- Payloads
+
+
+class UnexpectedShape(ValueError):
+    """A body is JSON but not the shape its endpoint promises (a list, an object, ...)."""
+
+
+def list_payload(data: Any, *keys: str, what: str = "items") -> list[Mapping[str, Any]]:
+    """The list of objects in ``data``: ``data`` itself, or a list under one of ``keys``.
+
+    Non-object entries are dropped; anything that is not a list raises :class:`UnexpectedShape`.
+    """
+    items: Any = data
+    if isinstance(data, Mapping):
+        items = next((data[k] for k in keys if isinstance(data.get(k), list)), None)
+    if not isinstance(items, list):
+        raise UnexpectedShape(f"expected a list of {what}, got {_kind(data)}")
+    return [item for item in items if isinstance(item, Mapping)]
+
+
+def object_payload(data: Any, key: str, *, what: str = "object") -> Mapping[str, Any]:
+    """The object in ``data``: ``data`` itself, or ``data[key]`` when it only wraps one."""
+    if isinstance(data, Mapping):
+        inner = data.get(key)
+        if isinstance(inner, Mapping) and "id" not in data and "slug" not in data:
+            return inner
+        return data
+    raise UnexpectedShape(f"expected {what} as a JSON object, got {_kind(data)}")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "an object with keys " + ", ".join(sorted(map(str, value))[:6])
+    return type(value).__name__
+
