@@ -1,0 +1,184 @@
+"""The ``helpgen`` command: parse flags, call the library, map errors to exit codes.
+
+Exit codes: 0 success; 1 the build failed (the message names the endpoint and status, the
+file, or the slug); 2 bad usage or configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from helpgen import __version__
+from helpgen.build import BuildReport, build_site, fetch_snapshot
+from helpgen.config import Config, ConfigError, load_config
+from helpgen.content.snapshot import SnapshotError, save_snapshot
+from helpgen.cstar import CStarError
+from helpgen.publish import PublishError
+from helpgen.render.templates import ThemeError
+
+EXIT_BUILD_FAILED = 1
+EXIT_USAGE = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _setup_logging(quiet: bool, verbose: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("helpgen: %(levelname)s: %(message)s"))
+    root = logging.getLogger("helpgen")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    if not verbose:
+        logging.getLogger("helpgen.cstar").setLevel(max(level, logging.INFO))
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"helpgen: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _common_options(func: F) -> F:
+    options = [
+        click.argument(
+            "site_dir",
+            required=False,
+            default=".",
+            type=click.Path(file_okay=False, path_type=Path),
+        ),
+        click.option("--team", metavar="SLUG", help="cStar team slug or UUID [env: HELPGEN_TEAM]."),
+        click.option(
+            "--api-url", metavar="URL", help="cStar API base URL [env: HELPGEN_API_URL; default https://www.cstar.help]."
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="Print only errors."),
+        click.option("--verbose", "-v", is_flag=True, help="Print every API request and more."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _load(site_dir: Path, **overrides: Any) -> Config:
+    try:
+        return load_config(site_dir, overrides=overrides)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+        raise  # unreachable
+
+
+def _require_team(config: Config) -> None:
+    if not config.team:
+        where = f"[cstar].team in {config.config_file}" if config.config_file else "helpgen.toml"
+        _fail(f"no cStar team set: pass --team SLUG, set HELPGEN_TEAM, or set {where}", EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="helpgen")
+def main() -> None:
+    """helpgen builds a static help center from a cStar knowledge base and community.
+
+    Run `helpgen build SITE_DIR` to build a site; see `helpgen COMMAND --help`.
+    """
+
+
+@main.command()
+@_common_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder, replaced whole and atomically [default: SITE_DIR/_site].",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build from this local snapshot folder instead of the API (no network).",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a JSON report: pages, articles, posts, API requests, seconds per stage, warnings.",
+)
+def build(
+    site_dir: Path,
+    team: str | None,
+    api_url: str | None,
+    out_dir: Path | None,
+    snapshot_dir: Path | None,
+    report_file: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Build the help center in SITE_DIR (default: the current folder).
+
+    Reads SITE_DIR/helpgen.toml when present. Content comes from --snapshot, or the
+    snapshot named in helpgen.toml, or else the cStar API. The new site is switched
+    into --out in one step only when the whole build succeeded.
+    """
+    _setup_logging(quiet, verbose)
+    config = _load(site_dir, team=team, api_url=api_url, out_dir=out_dir, snapshot_dir=snapshot_dir)
+    if config.snapshot_dir is None:
+        _require_team(config)
+    try:
+        report = build_site(config)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    except (CStarError, SnapshotError, ThemeError, PublishError, OSError) as exc:
+        _fail(f"{exc}; the previous site in {config.out_dir} was left as it was", EXIT_BUILD_FAILED)
+    else:
+        _write_report(report, report_file)
+
+
+def _write_report(report: BuildReport, report_file: Path | None) -> None:
+    if report_file is None:
+        return
+    try:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{report_file}: cannot write the report: {exc.strerror}", EXIT_BUILD_FAILED)
+
+
+@main.command()
+@_common_options
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to save the snapshot in (JSON in the API's own shapes).",
+)
+def pull(site_dir: Path, team: str | None, api_url: str | None, out_dir: Path, quiet: bool, verbose: bool) -> None:
+    """Pull everything from the cStar API and save it as a snapshot folder.
+
+    The snapshot can then be built without network: `helpgen build --snapshot DIR`.
+    """
+    _setup_logging(quiet, verbose)
+    config = _load(site_dir, team=team, api_url=api_url)
+    _require_team(config)
+    report = BuildReport()
+    try:
+        snapshot = fetch_snapshot(config, report)
+    except CStarError as exc:
+        _fail(str(exc), EXIT_BUILD_FAILED)
+        return
+    try:
+        save_snapshot(snapshot, out_dir)
+    except OSError as exc:
+        _fail(f"{out_dir}: cannot save the snapshot: {exc}", EXIT_BUILD_FAILED)
+    logging.getLogger("helpgen").info(
+        "pulled %d articles and %d posts in %d API requests into %s",
+        len(snapshot.articles),
+        len(snapshot.threads),
+        report.api_requests,
+        out_dir,
+    )

@@ -1,0 +1,681 @@
+"""Which pages a site has, where they live and what their templates receive.
+
+Pure: a :class:`~helpgen.content.snapshot.Snapshot` and a few settings in, a list of
+:class:`Page` out. Navigation, popular lists and prev/next are computed once per build, not
+per page. The template context is documented in ``docs/templates.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+from urllib.parse import unquote, urlsplit
+
+from markupsafe import Markup
+
+from helpgen.content.snapshot import Snapshot
+from helpgen.cstar._models import Article, Category, Comment, Post, PostThread, Topic
+from helpgen.render.markdown import render_article, render_customer
+from helpgen.render.paths import SitePaths, relative_url
+
+__all__ = [
+    "Page",
+    "SiteSettings",
+    "plan_pages",
+    "CategoryLink",
+    "ArticleLink",
+    "TopicLink",
+    "PostLink",
+    "Crumb",
+    "STATUS_LABELS",
+]
+
+log = logging.getLogger("helpgen.pages")
+
+STATUS_LABELS = {
+    "open": "Open",
+    "answered": "Answered",
+    "officially_answered": "Official answer",
+    "planned": "Planned",
+    "not_planned": "Not planned",
+    "completed": "Completed",
+    "under_review": "Under review",
+}
+
+HOME_POPULAR = 6
+RECENT_POSTS = 5
+MORE_IN_CATEGORY = 5
+_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+_CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """The parts of the config the pages and templates see (``site`` in templates)."""
+
+    title: str = "Help Center"
+    description: str = ""
+    base_url: str = ""
+    language: str = "en"
+    footer_links: tuple[Any, ...] = ()
+    team: str = ""
+    api_url: str = ""
+    analytics: bool = True
+
+
+@dataclass(frozen=True)
+class CategoryLink:
+    """A category as lists and navigation show it."""
+
+    name: str
+    slug: str
+    path: str
+    description: str
+    icon: str | None
+    color: str | None
+    article_count: int
+
+
+@dataclass(frozen=True)
+class ArticleLink:
+    """An article as lists show it."""
+
+    title: str
+    slug: str
+    path: str
+    excerpt: str
+    category_name: str | None
+    category_path: str | None
+    view_count: int
+    updated_at: str | None
+    read_time: str | None
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    """A community topic as lists and navigation show it."""
+
+    name: str
+    slug: str
+    path: str
+    description: str
+    post_count: int
+
+
+@dataclass(frozen=True)
+class PostLink:
+    """A community post as lists show it."""
+
+    title: str
+    slug: str
+    path: str
+    status: str
+    status_label: str
+    vote_count: int
+    comment_count: int
+    is_pinned: bool
+    is_locked: bool
+    author_name: str
+    created_at: str | None
+    topic_name: str | None
+    topic_path: str | None
+    has_official_answer: bool
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of a breadcrumb trail."""
+
+    title: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """``nav`` in templates."""
+
+    categories: tuple[CategoryLink, ...]
+    topics: tuple[TopicLink, ...]
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """``article`` in ``article.html``."""
+
+    title: str
+    slug: str
+    excerpt: str
+    html: Markup
+    toc: tuple[Any, ...]
+    updated_at: str | None
+    published_at: str | None
+    read_time: str | None
+    tags: tuple[str, ...]
+    category: CategoryLink | None
+    view_count: int
+    helpful_count: int
+    not_helpful_count: int
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """An image attached to a post."""
+
+    filename: str
+    url: str
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class PostView:
+    """``post`` in ``post.html``."""
+
+    title: str
+    slug: str
+    html: Markup
+    status: str
+    status_label: str
+    vote_count: int
+    comment_count: int
+    is_pinned: bool
+    is_locked: bool
+    author_name: str
+    created_at: str | None
+    updated_at: str | None
+    attachments: tuple[AttachmentView, ...]
+    topic: TopicLink | None
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One comment in ``post.html``."""
+
+    id: str
+    html: Markup
+    author_name: str
+    is_official: bool
+    created_at: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output page: where it goes, which template renders it, and with what."""
+
+    kind: str
+    path: str
+    template: str
+    title: str
+    description: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Site:
+    """Lookups shared by every page of one build (computed once)."""
+
+    snapshot: Snapshot
+    settings: SiteSettings
+    paths: SitePaths
+    categories: list[Category]
+    category_links: dict[str, CategoryLink]  # by category id
+    category_paths: dict[str, str]  # by slug
+    articles: list[Article]
+    article_paths: dict[str, str]  # by slug
+    article_category: dict[str, Category | None]  # by article id
+    topics: list[Topic]
+    topic_links: dict[str, TopicLink]  # by topic id
+    topic_by_slug: dict[str, Topic]
+    threads: list[PostThread]
+    post_paths: dict[str, str]  # by slug
+    warnings: list[str]
+
+
+def _sorted_categories(categories: Iterable[Category]) -> list[Category]:
+    return sorted((c for c in categories if c.is_public), key=lambda c: (c.sort_order, c.name.lower()))
+
+
+def _read_time(value: str | None) -> str | None:
+    """cStar sends ``"3 min"``; older data may carry a bare number of minutes."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    return f"{value} min" if value.isdigit() else value
+
+
+def _safe_color(value: str | None) -> str | None:
+    return value if value and _HEX_COLOR.match(value) else None
+
+
+def _index(snapshot: Snapshot, settings: SiteSettings) -> _Site:
+    paths = SitePaths()
+    for fixed in ("categories/", "articles/", "community/", "community/posts/", "assets/", "media/"):
+        paths.reserve(fixed, "a helpgen section")
+    warnings: list[str] = []
+
+    categories = _sorted_categories(snapshot.categories)
+    by_id = {c.id: c for c in categories}
+    by_slug = {c.slug: c for c in categories}
+    by_name = {c.name: c for c in categories}
+
+    articles = [a for a in snapshot.articles if a.is_public and a.status == "published"]
+    article_category: dict[str, Category | None] = {}
+    for article in articles:
+        category = (
+            by_id.get(article.category_id or "")
+            or by_slug.get(article.category_slug or "")
+            or by_name.get(article.category_name or "")
+        )
+        if category is None and (article.category_id or article.category_slug or article.category_name):
+            warnings.append(
+                f"article {article.slug!r}: category "
+                f"{article.category_slug or article.category_id or article.category_name!r} "
+                "not found; listed as uncategorised"
+            )
+        article_category[article.id] = category
+
+    counts: dict[str, int] = {}
+    for category in article_category.values():
+        if category is not None:
+            counts[category.id] = counts.get(category.id, 0) + 1
+    category_links = {
+        c.id: CategoryLink(
+            name=c.name,
+            slug=c.slug,
+            path=paths.assign("category", "categories/", c.id, c.slug),
+            description=c.description,
+            icon=c.icon,
+            color=_safe_color(c.color),
+            article_count=counts.get(c.id, 0),
+        )
+        for c in categories
+    }
+    article_paths = {a.slug: paths.assign("article", "articles/", a.id, a.slug) for a in articles}
+
+    topics = sorted(snapshot.topics, key=lambda t: (t.sort_order, t.name.lower()))
+    threads = list(snapshot.threads)
+    topic_post_counts: dict[str, int] = {}
+    topic_by_slug = {t.slug: t for t in topics}
+    topic_ids = {t.id: t for t in topics}
+    for thread in threads:
+        topic = topic_ids.get(thread.post.topic_id or "") or topic_by_slug.get(thread.post.topic_slug or "")
+        if topic is not None:
+            topic_post_counts[topic.id] = topic_post_counts.get(topic.id, 0) + 1
+    topic_links = {
+        t.id: TopicLink(
+            name=t.name,
+            slug=t.slug,
+            path=paths.assign("topic", "community/", t.id, t.slug),
+            description=t.description,
+            post_count=topic_post_counts.get(t.id, 0),
+        )
+        for t in topics
+    }
+    post_paths = {
+        th.post.slug: paths.assign("post", "community/posts/", th.post.id, th.post.slug) for th in threads
+    }
+    warnings.extend(paths.warnings)
+    return _Site(
+        snapshot=snapshot,
+        settings=settings,
+        paths=paths,
+        categories=categories,
+        category_links=category_links,
+        category_paths={c.slug: category_links[c.id].path for c in categories},
+        articles=articles,
+        article_paths=article_paths,
+        article_category=article_category,
+        topics=topics,
+        topic_links=topic_links,
+        topic_by_slug=topic_by_slug,
+        threads=threads,
+        post_paths=post_paths,
+        warnings=warnings,
+    )
+
+
+def _article_link(site: _Site, article: Article) -> ArticleLink:
+    category = site.article_category.get(article.id)
+    link = site.category_links.get(category.id) if category else None
+    return ArticleLink(
+        title=article.title,
+        slug=article.slug,
+        path=site.article_paths[article.slug],
+        excerpt=article.excerpt,
+        category_name=link.name if link else None,
+        category_path=link.path if link else None,
+        view_count=article.view_count,
+        updated_at=article.updated_at,
+        read_time=_read_time(article.read_time),
+    )
+
+
+def _topic_of(site: _Site, post: Post) -> TopicLink | None:
+    for topic in site.topics:
+        if topic.id == post.topic_id:
+            return site.topic_links[topic.id]
+    topic = site.topic_by_slug.get(post.topic_slug or "")
+    return site.topic_links[topic.id] if topic else None
+
+
+def _post_link(site: _Site, thread: PostThread) -> PostLink:
+    post = thread.post
+    topic = _topic_of(site, post)
+    return PostLink(
+        title=post.title,
+        slug=post.slug,
+        path=site.post_paths[post.slug],
+        status=post.status if post.status in STATUS_LABELS else "open",
+        status_label=STATUS_LABELS.get(post.status, "Open"),
+        vote_count=post.vote_count,
+        comment_count=post.comment_count,
+        is_pinned=post.is_pinned,
+        is_locked=post.is_locked,
+        author_name=post.author_name,
+        created_at=post.created_at,
+        topic_name=topic.name if topic else None,
+        topic_path=topic.path if topic else None,
+        has_official_answer=any(c.is_official for c in thread.comments),
+    )
+
+
+def _popular(site: _Site) -> list[Article]:
+    """The API's popular list mapped to current articles; by view count when it is empty."""
+    by_slug = {a.slug: a for a in site.articles}
+    by_id = {a.id: a for a in site.articles}
+    chosen: list[Article] = []
+    for item in site.snapshot.popular:
+        article = by_id.get(item.id) or by_slug.get(item.slug)
+        if article is not None and article not in chosen:
+            chosen.append(article)
+    if not chosen:
+        chosen = sorted(site.articles, key=lambda a: (-a.view_count, a.title.lower()))
+    return chosen
+
+
+def _newest_first(threads: Iterable[PostThread]) -> list[PostThread]:
+    return sorted(threads, key=lambda t: (t.post.created_at or "", t.post.id), reverse=True)
+
+
+class _LinkResolver:
+    """Rewrites links in content: article/category/post references and root-relative URLs."""
+
+    def __init__(self, site: _Site, page_path: str, owner: str, api_host: str) -> None:
+        self.site = site
+        self.page_path = page_path
+        self.owner = owner
+        self.api_host = api_host
+
+    def __call__(self, href: str) -> str | None:
+        parts = urlsplit(href.strip())
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        if parts.scheme in ("http", "https"):
+            host = (parts.hostname or "").lower()
+            if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
+                return None
+            target = self._section_target(parts.path)
+            return None if target is None else relative_url(self.page_path, target) + fragment
+        if parts.scheme or parts.netloc:
+            return None
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            target = self._section_target(path)
+            if target is None:
+                # Root-relative (e.g. /media/x.svg): relative to the site root, so subfolders work.
+                target = path.lstrip("/")
+            query = f"?{parts.query}" if parts.query else ""
+            return relative_url(self.page_path, target) + query + fragment
+        if path in self.site.article_paths and "/" not in path:
+            return relative_url(self.page_path, self.site.article_paths[path]) + fragment
+        return None
+
+    def _section_target(self, path: str) -> str | None:
+        segments = [s for s in unquote(path).split("/") if s]
+        if len(segments) >= 2 and segments[-2] == "articles":
+            return self._known("article", segments[-1], self.site.article_paths)
+        if len(segments) >= 2 and segments[-2] == "categories":
+            return self._known("category", segments[-1], self.site.category_paths)
+        if len(segments) >= 3 and segments[-3:-1] == ["community", "posts"]:
+            return self._known("post", segments[-1], self.site.post_paths)
+        return None
+
+    def _known(self, kind: str, slug: str, known: Mapping[str, str]) -> str | None:
+        if slug in known:
+            return known[slug]
+        self.site.warnings.append(f"{self.owner}: link to unknown {kind} {slug!r}")
+        return None
+
+
+def _api_host(settings: SiteSettings) -> str:
+    return (urlsplit(settings.api_url).hostname or "").lower() if settings.api_url else ""
+
+
+def _render_comment(site: _Site, comment: Comment, resolver: _LinkResolver) -> CommentView:
+    return CommentView(
+        id=comment.id,
+        html=Markup(render_customer(comment.body, resolve_link=resolver)),
+        author_name=comment.author_name,
+        is_official=comment.is_official,
+        created_at=comment.created_at,
+    )
+
+
+def plan_pages(snapshot: Snapshot, settings: SiteSettings) -> tuple[list[Page], list[str]]:
+    """Every page of the site, in a stable order, and the warnings found on the way."""
+    site = _index(snapshot, settings)
+    api_host = _api_host(settings)
+    category_links = [site.category_links[c.id] for c in site.categories]
+    topic_links = [site.topic_links[t.id] for t in site.topics]
+    nav = Navigation(categories=tuple(category_links), topics=tuple(topic_links))
+    popular = [_article_link(site, a) for a in _popular(site)]
+    threads_newest = _newest_first(site.threads)
+    recent_posts = [_post_link(site, t) for t in threads_newest[:RECENT_POSTS]]
+    home = Crumb(settings.title, "")
+    community_crumb = Crumb("Community", "community/")
+    common = {"nav": nav}
+
+    pages: list[Page] = [
+        Page(
+            kind="home",
+            path="",
+            template="home.html",
+            title=settings.title,
+            description=settings.description,
+            context={
+                **common,
+                "breadcrumbs": [],
+                "categories": category_links,
+                "popular": popular[:HOME_POPULAR],
+                "recent_posts": recent_posts,
+                "stats": snapshot.stats,
+            },
+        )
+    ]
+
+    by_category: dict[str, list[Article]] = {c.id: [] for c in site.categories}
+    uncategorised: list[Article] = []
+    for article in site.articles:
+        category = site.article_category[article.id]
+        (by_category[category.id] if category else uncategorised).append(article)
+
+    for category in site.categories:
+        link = site.category_links[category.id]
+        pages.append(
+            Page(
+                kind="category",
+                path=link.path,
+                template="category.html",
+                title=category.name,
+                description=category.description,
+                context={
+                    **common,
+                    "breadcrumbs": [home],
+                    "category": link,
+                    "articles": [_article_link(site, a) for a in by_category[category.id]],
+                },
+            )
+        )
+
+    for group in [*by_category.values(), uncategorised]:
+        for index, article in enumerate(group):
+            pages.append(_article_page(site, article, group, index, home, common, api_host))
+
+    if site.topics or site.threads:
+        pages.append(
+            Page(
+                kind="community",
+                path="community/",
+                template="community.html",
+                title="Community",
+                description=f"Questions, answers and ideas from the {settings.title} community.",
+                context={**common, "breadcrumbs": [home], "topics": topic_links, "recent_posts": recent_posts},
+            )
+        )
+    for topic in site.topics:
+        link = site.topic_links[topic.id]
+        in_topic = [t for t in threads_newest if _topic_of(site, t.post) == link]
+        in_topic.sort(key=lambda t: not t.post.is_pinned)  # stable: pinned first, newest first within
+        pages.append(
+            Page(
+                kind="topic",
+                path=link.path,
+                template="topic.html",
+                title=topic.name,
+                description=topic.description,
+                context={
+                    **common,
+                    "breadcrumbs": [home, community_crumb],
+                    "topic": link,
+                    "posts": [_post_link(site, t) for t in in_topic],
+                },
+            )
+        )
+    for thread in site.threads:
+        pages.append(_post_page(site, thread, home, community_crumb, common, api_host))
+
+    pages.append(
+        Page(
+            kind="not_found",
+            path="404.html",
+            template="404.html",
+            title="Page not found",
+            description="",
+            context={**common, "breadcrumbs": [], "categories": category_links, "popular": popular[:HOME_POPULAR]},
+        )
+    )
+    return pages, site.warnings
+
+
+def _article_page(
+    site: _Site,
+    article: Article,
+    group: list[Article],
+    index: int,
+    home: Crumb,
+    common: dict[str, Any],
+    api_host: str,
+) -> Page:
+    path = site.article_paths[article.slug]
+    category = site.article_category[article.id]
+    category_link = site.category_links[category.id] if category else None
+    resolver = _LinkResolver(site, path, f"article {article.slug!r}", api_host)
+    rendered = render_article(article.content or "", resolve_link=resolver)
+    others = sorted(
+        (a for a in group if a.id != article.id), key=lambda a: (-a.view_count, a.title.lower())
+    )[:MORE_IN_CATEGORY] if category else []
+    crumbs = [home] + ([Crumb(category_link.name, category_link.path)] if category_link else [])
+    view = ArticleView(
+        title=article.title,
+        slug=article.slug,
+        excerpt=article.excerpt,
+        html=Markup(rendered.html),
+        toc=rendered.toc,
+        updated_at=article.updated_at,
+        published_at=article.published_at,
+        read_time=_read_time(article.read_time),
+        tags=article.tags,
+        category=category_link,
+        view_count=article.view_count,
+        helpful_count=article.helpful_count,
+        not_helpful_count=article.not_helpful_count,
+    )
+    return Page(
+        kind="article",
+        path=path,
+        template="article.html",
+        title=article.title,
+        description=article.meta_description or article.excerpt,
+        context={
+            **common,
+            "breadcrumbs": crumbs,
+            "article": view,
+            "more_in_category": [_article_link(site, a) for a in others],
+            "prev": _article_link(site, group[index - 1]) if index > 0 else None,
+            "next": _article_link(site, group[index + 1]) if index + 1 < len(group) else None,
+        },
+    )
+
+
+def _post_page(
+    site: _Site,
+    thread: PostThread,
+    home: Crumb,
+    community_crumb: Crumb,
+    common: dict[str, Any],
+    api_host: str,
+) -> Page:
+    post = thread.post
+    path = site.post_paths[post.slug]
+    topic = _topic_of(site, post)
+    resolver = _LinkResolver(site, path, f"post {post.slug!r}", api_host)
+    comments = [_render_comment(site, c, resolver) for c in thread.comments]
+    link = _post_link(site, thread)
+    view = PostView(
+        title=post.title,
+        slug=post.slug,
+        html=Markup(render_customer(post.body, resolve_link=resolver)),
+        status=link.status,
+        status_label=link.status_label,
+        vote_count=post.vote_count,
+        comment_count=post.comment_count,
+        is_pinned=post.is_pinned,
+        is_locked=post.is_locked,
+        author_name=post.author_name,
+        created_at=post.created_at,
+        updated_at=post.updated_at,
+        attachments=tuple(
+            AttachmentView(a.filename, resolver(a.url) or a.url, a.content_type, a.size_bytes)
+            for a in post.attachments
+            if _is_safe_attachment(a.url, a.content_type)
+        ),
+        topic=topic,
+    )
+    crumbs = [home, community_crumb] + ([Crumb(topic.name, topic.path)] if topic else [])
+    return Page(
+        kind="post",
+        path=path,
+        template="post.html",
+        title=post.title,
+        description=_first_line(post.body),
+        context={
+            **common,
+            "breadcrumbs": crumbs,
+            "post": view,
+            "comments": comments,
+            "official_answer": next((c for c in comments if c.is_official), None),
+        },
+    )
+
+
+def _is_safe_attachment(url: str, content_type: str) -> bool:
+    """Attachments are images only, from http(s) or the site itself (never javascript:/data:)."""
+    parts = urlsplit(url.strip())
+    scheme_ok = parts.scheme in ("http", "https") or (not parts.scheme and not parts.netloc and url.startswith("/"))
+    return scheme_ok and content_type.startswith("image/")
+
+
+def _first_line(markdown: str, limit: int = 160) -> str:
+    text = " ".join(markdown.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

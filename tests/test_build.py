@@ -1,0 +1,187 @@
+"""Building the example site end to end, from its snapshot and through the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpgen.build import build_site
+from helpgen.config import load_config
+from helpgen.content.snapshot import load_snapshot, save_snapshot
+from helpgen.cstar._models import Comment, Post, PostThread
+from helpgen.render.paths import safe_segment
+from helpgen.testing.cstar_server import CStarTestServer
+from tests.htmltools import local_targets, parse, tree_bytes
+
+from dataclasses import replace
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The example site built once from its snapshot, shared by the read-only tests."""
+    from tests.conftest import EXAMPLE_SITE
+
+    out = tmp_path_factory.mktemp("example") / "site"
+    config = load_config(EXAMPLE_SITE, overrides={"out_dir": out}, environ={})
+    report = build_site(config)
+    return out, report
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    from tests.conftest import EXAMPLE_SITE
+
+    return load_snapshot(EXAMPLE_SITE / "snapshot")
+
+
+def test_every_page_kind_is_written(built, snapshot) -> None:
+    out, report = built
+    assert (out / "index.html").is_file()
+    assert (out / "404.html").is_file()
+    assert (out / "community" / "index.html").is_file()
+    for category in snapshot.categories:
+        assert (out / "categories" / safe_segment(category.slug) / "index.html").is_file()
+    for article in snapshot.articles:
+        assert (out / "articles" / safe_segment(article.slug) / "index.html").is_file()
+    for topic in snapshot.topics:
+        assert (out / "community" / safe_segment(topic.slug) / "index.html").is_file()
+    for thread in snapshot.threads:
+        assert (out / "community" / "posts" / safe_segment(thread.post.slug) / "index.html").is_file()
+    expected_pages = 1 + len(snapshot.categories) + len(snapshot.articles) + 1 + len(snapshot.topics) + len(snapshot.threads) + 1
+    assert report.pages_written == expected_pages
+    assert report.articles == len(snapshot.articles)
+    assert report.posts == len(snapshot.threads)
+
+
+def test_css_and_js_names_carry_a_content_hash(built) -> None:
+    out, _ = built
+    css = [p.name for p in (out / "assets").glob("*.css")]
+    assert css and all(len(name.split(".")) == 3 for name in css)
+
+
+def test_every_local_link_and_image_resolves(built) -> None:
+    out, _ = built
+    broken = []
+    for page in sorted(out.rglob("*.html")):
+        for href, target in local_targets(out, page):
+            if not target.is_file():
+                broken.append(f"{page.relative_to(out)}: {href}")
+    assert broken == []
+
+
+def test_home_shows_categories_popular_and_recent_posts(built, snapshot) -> None:
+    out, _ = built
+    home = parse(out / "index.html")
+    text = " ".join(e.text for e in home.find_all("main"))
+    for category in snapshot.categories:
+        assert category.name in text
+    most_viewed = max(snapshot.articles, key=lambda a: a.view_count)
+    assert most_viewed.title in text
+    newest = max(snapshot.threads, key=lambda t: t.post.created_at or "")
+    assert newest.post.title in text
+    assert home.find_all("a", href="#main"), "skip link"
+    assert home.find_all("html")[0].attrs["lang"] == "en"
+
+
+def test_article_page_reads_like_an_article(built, snapshot) -> None:
+    out, _ = built
+    article = next(a for a in snapshot.articles if a.category_slug and (a.content or "").count("\n## ") >= 2)
+    page = parse(out / "articles" / safe_segment(article.slug) / "index.html")
+    assert page.text_of("h1") == article.title
+    crumbs = page.text_of("nav", **{"aria-label": "Breadcrumb"})
+    assert article.category_name in crumbs
+    toc = page.text_of("nav", **{"aria-label": "On this page"})
+    assert toc, "a table of contents for an article with several sections"
+    times = page.find_all("time")
+    assert any(t.attrs.get("datetime", "").startswith((article.updated_at or "")[:10]) for t in times)
+    assert page.find_all("a", rel="prev") or page.find_all("a", rel="next")
+
+
+def test_template_syntax_in_content_is_printed_not_evaluated(built, snapshot) -> None:
+    out, _ = built
+    article = next(a for a in snapshot.articles if "{{" in (a.content or ""))
+    html = (out / "articles" / safe_segment(article.slug) / "index.html").read_text(encoding="utf-8")
+    assert "{{" in html
+
+
+def test_post_page_marks_the_official_answer(built, snapshot) -> None:
+    out, _ = built
+    thread = next(t for t in snapshot.threads if t.post.status == "officially_answered")
+    page_file = out / "community" / "posts" / safe_segment(thread.post.slug) / "index.html"
+    page = parse(page_file)
+    assert page.text_of("h1") == thread.post.title
+    official = next(c for c in thread.comments if c.is_official)
+    html = page_file.read_text(encoding="utf-8")
+    assert "Official answer" in html
+    assert official.author_name.split()[0] in html
+
+
+def test_topic_page_lists_pinned_posts_first(built, snapshot) -> None:
+    out, _ = built
+    topic = next(t for t in snapshot.topics if any(th.post.is_pinned and th.post.topic_id == t.id for th in snapshot.threads))
+    page = parse(out / "community" / safe_segment(topic.slug) / "index.html")
+    posts = [th.post for th in snapshot.threads if th.post.topic_id == topic.id]
+    titles = {p.title: p for p in posts}
+    order = [" ".join(a.text.split()) for a in page.find_all("a") if " ".join(a.text.split()) in titles]
+    assert titles[order[0]].is_pinned
+    pinned_flags = [titles[t].is_pinned for t in order]
+    assert pinned_flags == sorted(pinned_flags, reverse=True)
+
+
+def test_404_page_uses_absolute_links_from_base_url(built) -> None:
+    out, _ = built
+    page = parse(out / "404.html")
+    stylesheet = page.find_all("link", rel="stylesheet")[0].attrs["href"]
+    assert stylesheet.startswith("/assets/")
+
+
+def test_site_built_through_the_api_is_byte_identical(tmp_path: Path, built, snapshot) -> None:
+    from tests.conftest import EXAMPLE_SITE
+
+    out_snapshot, _ = built
+    with CStarTestServer(EXAMPLE_SITE / "snapshot") as server:
+        config = load_config(
+            EXAMPLE_SITE,
+            overrides={"out_dir": tmp_path / "api-site", "api_url": server.url},
+            environ={},
+        )
+        config = replace(config, snapshot_dir=None)
+        report = build_site(config)
+    assert tree_bytes(tmp_path / "api-site") == tree_bytes(out_snapshot)
+    # categories + 1 list page + one per article + popular + stats + topics + 1 list page + one per post
+    expected = 1 + 1 + len(snapshot.articles) + 2 + 1 + 1 + len(snapshot.threads)
+    assert report.api_requests == expected
+
+
+def test_hostile_community_text_never_reaches_a_page_unsanitised(tmp_path: Path, example_copy: Path) -> None:
+    snap = load_snapshot(example_copy / "snapshot")
+    thread = snap.threads[0]
+    evil_post = replace(
+        thread.post,
+        title='<img src=x onerror=alert(1)>"><script>alert(1)</script>',
+        body='<script>alert("body")</script>\n\n[click](javascript:alert(1)) <iframe src="https://evil.example"></iframe>',
+        author_name="<b onmouseover=alert(1)>Mallory</b>",
+    )
+    evil_comment = Comment(id="com_evil", body="<svg onload=alert(1)>", author_name="</script><script>alert(2)</script>")
+    snap = replace(snap, threads=(PostThread(post=evil_post, comments=(evil_comment,)),) + snap.threads[1:])
+    save_snapshot(snap, example_copy / "snapshot")
+    out = tmp_path / "out"
+    build_site(load_config(example_copy, overrides={"out_dir": out}, environ={}))
+    for page_file in out.rglob("*.html"):
+        page = parse(page_file)
+        for element in page.elements:
+            assert not (element.tag == "script" and not element.attrs.get("src")), page_file
+            assert element.tag not in {"iframe", "object", "embed"}, page_file
+            for name, value in element.attrs.items():
+                assert not name.startswith("on"), (page_file, element)
+                assert not value.strip().lower().startswith("javascript:"), (page_file, element)
+
+
+def test_report_counts_and_times_stages(built) -> None:
+    _, report = built
+    data = report.to_json()
+    json.dumps(data)
+    assert set(data["seconds"]) >= {"content", "pages", "render", "publish"}
+    assert data["pages_written"] > 0 and data["api_requests"] == 0
