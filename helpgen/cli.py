@@ -15,15 +15,18 @@ from typing import Any, Callable, TypeVar
 import click
 
 from helpgen import __version__
-from helpgen.build import BuildReport, build_site, fetch_snapshot
+from helpgen.build import BuildInterrupted, BuildReport, ContentIncomplete, build_site, pull_content
 from helpgen.config import Config, ConfigError, load_config
 from helpgen.content.snapshot import SnapshotError, save_snapshot
 from helpgen.cstar import CStarError
+from helpgen.lock import BuildLock, LockHeld
 from helpgen.publish import PublishError
 from helpgen.render.templates import ThemeError
 
 EXIT_BUILD_FAILED = 1
 EXIT_USAGE = 2
+EXIT_TEMPORARY = 75  # EX_TEMPFAIL: try again later (rate limit, lock held, interrupted)
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +59,20 @@ def _common_options(func: F) -> F:
         click.option("--team", metavar="SLUG", help="cStar team slug or UUID [env: HELPGEN_TEAM]."),
         click.option(
             "--api-url", metavar="URL", help="cStar API base URL [env: HELPGEN_API_URL; default https://www.cstar.help]."
+        ),
+        click.option(
+            "--max-wait",
+            type=click.FloatRange(min=0),
+            metavar="SECONDS",
+            help="Wait out a rate limit (429) only when it asks for at most this long; "
+            "otherwise stop, keep what was fetched and exit 75 [default: 120].",
+        ),
+        click.option(
+            "--cache",
+            "cache_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Cache folder: fetched content, ETags, rendered pages, the build lock "
+            "[default: SITE_DIR/.helpgen-cache].",
         ),
         click.option("--quiet", "-q", is_flag=True, help="Print only errors."),
         click.option("--verbose", "-v", is_flag=True, help="Print every API request and more."),
@@ -106,34 +123,58 @@ def main() -> None:
     "--report",
     "report_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a JSON report: pages, articles, posts, API requests, seconds per stage, warnings.",
+    help="Write a JSON report: pages rendered (and why), files written/unchanged/removed, "
+    "articles, posts, API requests and bytes, seconds per stage, warnings.",
 )
+@click.option("--full", is_flag=True, help="Render every page, ignoring what the last build published.")
 def build(
     site_dir: Path,
     team: str | None,
     api_url: str | None,
+    max_wait: float | None,
+    cache_dir: Path | None,
     out_dir: Path | None,
     snapshot_dir: Path | None,
     report_file: Path | None,
+    full: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
     """Build the help center in SITE_DIR (default: the current folder).
 
     Reads SITE_DIR/helpgen.toml when present. Content comes from --snapshot, or the
-    snapshot named in helpgen.toml, or else the cStar API. The new site is switched
-    into --out in one step only when the whole build succeeded.
+    snapshot named in helpgen.toml, or else the cStar API, fetching only what changed
+    since the last run. Only pages whose inputs changed are rendered again. The new site
+    is switched into --out in one step only when the whole build succeeded.
+
+    Exit codes: 0 built; 1 failed; 2 bad usage or config; 75 try again later (rate
+    limit reached before everything was fetched, another build running, SIGTERM).
     """
     _setup_logging(quiet, verbose)
-    config = _load(site_dir, team=team, api_url=api_url, out_dir=out_dir, snapshot_dir=snapshot_dir)
+    config = _load(
+        site_dir,
+        team=team,
+        api_url=api_url,
+        out_dir=out_dir,
+        snapshot_dir=snapshot_dir,
+        cache_dir=cache_dir,
+        max_wait=max_wait,
+    )
     if config.snapshot_dir is None:
         _require_team(config)
+    kept = f"the previous site in {config.out_dir} was left as it was"
     try:
-        report = build_site(config)
+        report = build_site(config, full=full)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
+    except (LockHeld, ContentIncomplete) as exc:
+        _fail(str(exc), EXIT_TEMPORARY)
+    except BuildInterrupted as exc:
+        _fail(f"{exc}; {kept}; what was fetched is kept for the next run", EXIT_TEMPORARY)
+    except KeyboardInterrupt:
+        _fail(f"interrupted; {kept}", EXIT_INTERRUPTED)
     except (CStarError, SnapshotError, ThemeError, PublishError, OSError) as exc:
-        _fail(f"{exc}; the previous site in {config.out_dir} was left as it was", EXIT_BUILD_FAILED)
+        _fail(f"{exc}; {kept}", EXIT_BUILD_FAILED)
     else:
         _write_report(report, report_file)
 
@@ -157,20 +198,39 @@ def _write_report(report: BuildReport, report_file: Path | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to save the snapshot in (JSON in the API's own shapes).",
 )
-def pull(site_dir: Path, team: str | None, api_url: str | None, out_dir: Path, quiet: bool, verbose: bool) -> None:
+def pull(
+    site_dir: Path,
+    team: str | None,
+    api_url: str | None,
+    max_wait: float | None,
+    cache_dir: Path | None,
+    out_dir: Path,
+    quiet: bool,
+    verbose: bool,
+) -> None:
     """Pull everything from the cStar API and save it as a snapshot folder.
 
-    The snapshot can then be built without network: `helpgen build --snapshot DIR`.
+    Like `build`, it fetches only bodies that changed since the last run (through the
+    cache folder) and exits 75 when the rate limit stops it before the end. The snapshot
+    can then be built without network: `helpgen build --snapshot DIR`.
     """
     _setup_logging(quiet, verbose)
-    config = _load(site_dir, team=team, api_url=api_url)
+    config = _load(site_dir, team=team, api_url=api_url, cache_dir=cache_dir, max_wait=max_wait)
     _require_team(config)
     report = BuildReport()
     try:
-        snapshot = fetch_snapshot(config, report)
+        with BuildLock(config.cache_dir):
+            result = pull_content(config, report)
+    except LockHeld as exc:
+        _fail(str(exc), EXIT_TEMPORARY)
+        return
     except CStarError as exc:
         _fail(str(exc), EXIT_BUILD_FAILED)
         return
+    if not result.complete:
+        _fail(str(ContentIncomplete(result)), EXIT_TEMPORARY)
+        return
+    snapshot = result.snapshot
     try:
         save_snapshot(snapshot, out_dir)
     except OSError as exc:

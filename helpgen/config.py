@@ -52,7 +52,11 @@ class Config:
     timeout: float = 30.0
     max_retries: int = 3
     analytics: bool = True
+    respect_dnt: bool = True  # [analytics] respect_dnt: send nothing under Do-Not-Track / GPC
+    feedback: bool = True  # [analytics] feedback: the "Was this helpful?" widget
     out_dir: Path = field(default=Path("_site"))
+    cache_dir: Path = field(default=Path(".helpgen-cache"))
+    max_wait: float = 120.0
 
     @property
     def base_path(self) -> str:
@@ -79,12 +83,16 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "snapshot": (str, "a folder path"),
         "timeout": ((int, float), "a number of seconds"),
         "max_retries": (int, "a whole number"),
+        "max_wait": ((int, float), "a number of seconds"),
     },
     "analytics": {
         "enabled": (bool, "true or false"),
+        "respect_dnt": (bool, "true or false"),
+        "feedback": (bool, "true or false"),
     },
     "build": {
         "out": (str, "a folder path"),
+        "cache_dir": (str, "a folder path"),
     },
 }
 
@@ -195,10 +203,16 @@ def load_config(
         timeout=float(cstar.get("timeout", 30.0)),
         max_retries=cstar.get("max_retries", 3),
         analytics=sections.get("analytics", {}).get("enabled", True),
+        respect_dnt=sections.get("analytics", {}).get("respect_dnt", True),
+        feedback=sections.get("analytics", {}).get("feedback", True),
         out_dir=folder(sections.get("build", {}).get("out", "_site")) or root / "_site",
+        cache_dir=folder(sections.get("build", {}).get("cache_dir", ".helpgen-cache")) or root / ".helpgen-cache",
+        max_wait=float(cstar.get("max_wait", 120.0)),
     )
     if config.timeout <= 0:
         raise ConfigError(f"{source}: [cstar].timeout: must be greater than 0")
+    if config.max_wait < 0:
+        raise ConfigError(f"{source}: [cstar].max_wait: must be 0 or more")
     if config.max_retries < 0:
         raise ConfigError(f"{source}: [cstar].max_retries: must be 0 or more")
     for where, folder_path in (("[site].templates_dir", config.templates_dir), ("[site].static_dir", config.static_dir)):
@@ -213,7 +227,7 @@ def load_config(
     for key, value in (overrides or {}).items():
         if value is None:
             continue
-        if key in ("snapshot_dir", "out_dir"):
+        if key in ("snapshot_dir", "out_dir", "cache_dir"):
             value = Path(value).resolve()
         changes[key] = value
     config = replace(config, **changes)

@@ -81,7 +81,12 @@ class StagedSite:
             tempfile.mkdtemp(prefix=f".{self.out_dir.name}.staging-{os.getpid()}-", dir=self.out_dir.parent)
         )
         os.chmod(self.root, 0o755)
+        has_site = (self.out_dir / MARKER_FILE).is_file()
+        self.previous: Path | None = self.out_dir if has_site else None
+        self.paths: set[str] = set()
         self.files_written = 0
+        self.files_unchanged = 0
+        self.files_removed = 0
         self.bytes_written = 0
         self._published = False
 
@@ -112,22 +117,79 @@ class StagedSite:
             raise PublishError(f"refusing to write {site_path!r}: it resolves outside the output folder")
         return target
 
-    def write(self, site_path: str, data: bytes) -> None:
-        """Write one file of the site."""
+    def _previous_file(self, site_path: str) -> Path | None:
+        if self.previous is None:
+            return None
+        old = self.previous / site_path
+        return old if old.is_file() and not old.is_symlink() else None
+
+    def _link(self, old: Path, target: Path) -> None:
+        """Carry a previous file over unchanged: a hard link keeps its bytes and mtime."""
+        try:
+            os.link(old, target)
+        except OSError:
+            shutil.copy2(old, target)
+
+    def write(self, site_path: str, data: bytes) -> bool:
+        """Put one file in the site; True when it differs from the published one.
+
+        A file identical to the one already published is carried over instead of rewritten,
+        so its mtime stays and ``rsync``/``s3 sync`` upload only what changed.
+        """
         target = self.path_for(site_path)
         target.parent.mkdir(parents=True, exist_ok=True)
+        self.paths.add(site_path)
+        old = self._previous_file(site_path)
+        if old is not None and old.stat().st_size == len(data) and old.read_bytes() == data:
+            self._link(old, target)
+            self.files_unchanged += 1
+            return False
         target.write_bytes(data)
         self.files_written += 1
         self.bytes_written += len(data)
+        return True
 
-    def copy_tree(self, source: Path, prefix: str = "") -> None:
-        """Copy a folder of static files into the site (sorted; links are not followed)."""
+    def keep(self, site_path: str) -> bool:
+        """Carry a published file over as it is; False when there is none to keep."""
+        old = self._previous_file(site_path)
+        if old is None:
+            return False
+        target = self.path_for(site_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._link(old, target)
+        self.paths.add(site_path)
+        self.files_unchanged += 1
+        return True
+
+    def copy_tree(self, source: Path, prefix: str = "") -> list[str]:
+        """Copy a folder of static files into the site (sorted; links are not followed).
+
+        Returns the site paths skipped because a generated file already has them.
+        """
+        skipped = []
         for file in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
-            self.write(prefix + file.relative_to(source).as_posix(), file.read_bytes())
+            site_path = prefix + file.relative_to(source).as_posix()
+            if site_path in self.paths:
+                skipped.append(site_path)
+                continue
+            self.write(site_path, file.read_bytes())
+        return skipped
+
+    def _count_removed(self) -> int:
+        if self.previous is None:
+            return 0
+        removed = 0
+        for folder, _, files in os.walk(self.previous):
+            for name in files:
+                rel = os.path.relpath(os.path.join(folder, name), self.previous).replace(os.sep, "/")
+                if rel not in self.paths:
+                    removed += 1
+        return removed
 
     def publish(self) -> None:
         """Switch the staged site into ``out_dir`` in one step and remove the old one."""
         self.write(MARKER_FILE, _MARKER_TEXT)
+        self.files_removed = self._count_removed()
         out = self.out_dir
         if not out.exists():
             os.rename(self.root, out)

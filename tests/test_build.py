@@ -71,6 +71,42 @@ def test_every_local_link_and_image_resolves(built) -> None:
     assert broken == []
 
 
+def test_pages_link_relatively_so_subfolder_hosting_works(built) -> None:
+    """Root-relative links (`/articles/x`) would break a site served from /help/."""
+    out, _ = built
+    absolute = []
+    for page in sorted(out.rglob("*.html")):
+        if page.name == "404.html":
+            continue
+        for href, _ in local_targets(out, page):
+            if href.startswith("/"):
+                absolute.append(f"{page.relative_to(out)}: {href}")
+    assert absolute == []
+
+
+def test_links_between_articles_are_rewritten_to_site_urls(built, snapshot) -> None:
+    """Content links by /articles/SLUG and by cStar URL both become relative site links."""
+    out, _ = built
+    by_cstar_url = next(a for a in snapshot.articles if "cstar.help/articles/" in (a.content or ""))
+    html = (out / "articles" / safe_segment(by_cstar_url.slug) / "index.html").read_text(encoding="utf-8")
+    assert "cstar.help/articles/" not in html
+    assert 'href="../../articles/' in html
+
+
+def test_site_templates_override_theme_templates_by_name(tmp_path: Path, example_copy: Path) -> None:
+    (example_copy / "templates" / "partials").mkdir(parents=True)
+    (example_copy / "templates" / "partials" / "footer.html").write_text(
+        '<footer class="custom">Kettle Ltd · {{ site.title }}</footer>\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    build_site(load_config(example_copy, overrides={"out_dir": out}, environ={}))
+    for page in ["index.html", "community/index.html", "404.html"]:
+        footer = parse(out / page).find_all("footer", class_="custom")
+        assert footer and "Kettle Ltd · Kettle Help Center" in footer[0].text
+    # Everything else still comes from the default theme.
+    assert parse(out / "index.html").find_all("a", href="#main")
+
+
 def test_home_shows_categories_popular_and_recent_posts(built, snapshot) -> None:
     out, _ = built
     home = parse(out / "index.html")
@@ -137,19 +173,20 @@ def test_404_page_uses_absolute_links_from_base_url(built) -> None:
     assert stylesheet.startswith("/assets/")
 
 
-def test_site_built_through_the_api_is_byte_identical(tmp_path: Path, built, snapshot) -> None:
+def test_site_built_through_the_api_is_byte_identical(tmp_path: Path, snapshot) -> None:
     from tests.conftest import EXAMPLE_SITE
 
-    out_snapshot, _ = built
     with CStarTestServer(EXAMPLE_SITE / "snapshot") as server:
-        config = load_config(
+        # The pages name the API (for the views/feedback script), so both builds use the same URL.
+        from_snapshot = load_config(
             EXAMPLE_SITE,
-            overrides={"out_dir": tmp_path / "api-site", "api_url": server.url},
+            overrides={"out_dir": tmp_path / "snapshot-site", "api_url": server.url, "cache_dir": tmp_path / "c1"},
             environ={},
         )
-        config = replace(config, snapshot_dir=None)
+        build_site(from_snapshot)
+        config = replace(from_snapshot, snapshot_dir=None, out_dir=tmp_path / "api-site", cache_dir=tmp_path / "c2")
         report = build_site(config)
-    assert tree_bytes(tmp_path / "api-site") == tree_bytes(out_snapshot)
+    assert tree_bytes(tmp_path / "api-site") == tree_bytes(tmp_path / "snapshot-site")
     # categories + 1 list page + one per article + popular + stats + topics + 1 list page + one per post
     expected = 1 + 1 + len(snapshot.articles) + 2 + 1 + 1 + len(snapshot.threads)
     assert report.api_requests == expected

@@ -1,20 +1,33 @@
-"""Pull a whole :class:`~helpgen.content.snapshot.Snapshot` through the cStar clients.
+"""Pull a :class:`~helpgen.content.snapshot.Snapshot` through the cStar clients, incrementally.
 
-Request budget (the public API allows about 200 requests an hour): one request for the
-categories, one per 100 articles, one per article body (skipped when the list already carries
-``content``), one each for popular and stats, one for the topics, one per 100 posts and one
-per post thread. Incremental pulls that skip unchanged bodies are a later step.
+The public API allows about 200 requests an hour, so a pull spends requests only where
+content changed. It always lists everything (categories, articles in pages of 100, popular,
+stats, topics, posts in pages of 100), then fetches a body only when it is new or changed:
+
+- an article when the list item has no ``content`` and its ``updatedAt`` differs from the
+  body we hold;
+- a post's thread (its comments) when its ``updated_at`` or ``comment_count`` differs.
+
+What disappeared from the lists disappears from the snapshot. An unchanged site costs only
+the list requests. Bodies fetched before a run was cut short (rate limit, network loss,
+SIGTERM) are kept in ``known`` by the caller, so the next run continues where this one
+stopped; :class:`PullResult` says whether the content is complete.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import Callable
 
 from helpgen.content.snapshot import Snapshot
-from helpgen.cstar import CommunityClient, CStarNotFoundError, LibraryClient
+from helpgen.cstar import CommunityClient, CStarNotFoundError, CStarRateLimitError, LibraryClient
+from helpgen.cstar._models import Article, Post, PostThread
 
-__all__ = ["pull_snapshot", "POPULAR_LIMIT", "PAGE_SIZE"]
+__all__ = ["pull_snapshot", "PullResult", "list_request_estimate", "POPULAR_LIMIT", "PAGE_SIZE"]
 
 log = logging.getLogger("helpgen.pull")
 
@@ -22,34 +35,201 @@ POPULAR_LIMIT = 10
 PAGE_SIZE = 100
 
 
-def pull_snapshot(library: LibraryClient, community: CommunityClient, team: str) -> Snapshot:
-    """Fetch every public category, article, topic and post of ``team``.
+@dataclass
+class PullResult:
+    """What a pull got: the content, and whether it is complete enough to publish."""
 
-    A team without a community (its community endpoints answer 404 while the Library
-    works) gets an empty community. Any other API error propagates as a ``CStarError``.
+    snapshot: Snapshot
+    complete: bool
+    articles_fetched: int = 0
+    articles_pending: int = 0
+    posts_fetched: int = 0
+    posts_pending: int = 0
+    stopped_because: str | None = None
+    resume_after: float | None = None  # Unix seconds
+
+
+class _OutOfRequests(Exception):
+    """The rate-limit window has no requests left for the work still to do."""
+
+    def __init__(self, reason: str, resume_after: float | None) -> None:
+        super().__init__(reason)
+        self.resume_after = resume_after
+
+
+def list_request_estimate(articles: int, posts: int) -> int:
+    """Requests a pull spends on lists alone: the cost of a run where nothing changed."""
+    return 1 + max(1, math.ceil(articles / PAGE_SIZE)) + 2 + 1 + max(1, math.ceil(posts / PAGE_SIZE))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _thread_is_current(known: PostThread | None, post: Post) -> bool:
+    return (
+        known is not None
+        and known.post.updated_at == post.updated_at
+        and known.post.comment_count == post.comment_count
+    )
+
+
+def pull_snapshot(
+    library: LibraryClient,
+    community: CommunityClient,
+    team: str,
+    *,
+    known: Snapshot | None = None,
+    on_progress: Callable[[Snapshot], None] | None = None,
+    progress_every: int = 200,
+) -> PullResult:
+    """Pull ``team``'s content, fetching only bodies that are new or changed since ``known``.
+
+    ``on_progress`` receives the bodies held so far (for the cache) every ``progress_every``
+    fetches and when the pull ends or is interrupted. A rate limit that cannot be waited out
+    ends the pull early with ``complete=False``; any other API error propagates as a
+    ``CStarError`` after the progress was handed over.
     """
-    categories = library.categories()
-    summaries = list(library.iter_articles(page_size=PAGE_SIZE))
-    log.info("pull: %d categories, %d articles listed", len(categories), len(summaries))
-    articles = [s if s.has_content else library.article(s.slug) for s in summaries]
-    popular = library.popular_articles(limit=POPULAR_LIMIT)
-    stats = library.stats()
+    transport = library.transport
+    known_articles = {a.id: a for a in (known.articles if known else ()) if a.content is not None}
+    known_threads = {t.post.id: t for t in (known.threads if known else ())}
+    estimate = list_request_estimate(len(known_articles), len(known_threads))
+
+    def check_budget(needed: int, what: str) -> None:
+        state = transport.rate_limit
+        if state is None or state.remaining is None or state.remaining >= needed:
+            return
+        wait = state.seconds_until_reset()
+        resume = time.time() + wait if wait is not None else None
+        raise _OutOfRequests(
+            f"the rate limit has {state.remaining} requests left and {what} needs {needed}", resume
+        )
+
+    fetched_articles: dict[str, Article] = {}
+    fetched_threads: dict[str, PostThread] = {}
+    summaries: list[Article] = []
+    posts: list[Post] = []
+    lists_done = False
+
+    def held() -> Snapshot:
+        """Every body we hold now: fresh ones, plus older ones not yet replaced."""
+        if lists_done:
+            listed_a = {s.id for s in summaries}
+            listed_p = {p.id for p in posts}
+            articles = {**{k: v for k, v in known_articles.items() if k in listed_a}, **fetched_articles}
+            threads = {**{k: v for k, v in known_threads.items() if k in listed_p}, **fetched_threads}
+            order_a = [s.id for s in summaries]
+            order_p = [p.id for p in posts]
+        else:
+            articles = {**known_articles, **fetched_articles}
+            threads = {**known_threads, **fetched_threads}
+            order_a, order_p = list(articles), list(threads)
+        base = known or Snapshot(team=team)
+        return replace(
+            base,
+            team=team,
+            articles=tuple(articles[i] for i in order_a if i in articles),
+            threads=tuple(threads[i] for i in order_p if i in threads),
+        )
+
+    fetches = 0
+
+    def progress() -> None:
+        nonlocal fetches
+        fetches += 1
+        if on_progress is not None and fetches % progress_every == 0:
+            on_progress(held())
+
+    articles_pending = posts_pending = 0
     try:
-        topics = community.topics()
-    except CStarNotFoundError:
-        log.warning("pull: the community of team %r answered 404; building without a community", team)
-        topics, threads = [], []
-    else:
-        posts = list(community.iter_posts(sort="recent", page_size=PAGE_SIZE))
-        log.info("pull: %d topics, %d posts listed", len(topics), len(posts))
-        threads = [community.post(p.slug) for p in posts]
-    return Snapshot(
+        check_budget(estimate, "listing the content")
+        categories = library.categories()
+        summaries = list(library.iter_articles(page_size=PAGE_SIZE))
+        popular = library.popular_articles(limit=POPULAR_LIMIT)
+        stats = library.stats()
+        try:
+            topics = community.topics()
+        except CStarNotFoundError:
+            log.warning("pull: the community of team %r answered 404; building without a community", team)
+            topics, posts = [], []
+        else:
+            posts = list(community.iter_posts(sort="recent", page_size=PAGE_SIZE))
+        lists_done = True
+        log.info(
+            "pull: %d categories, %d articles, %d topics, %d posts listed",
+            len(categories), len(summaries), len(topics), len(posts),
+        )
+
+        to_fetch = [
+            s for s in summaries
+            if not s.has_content
+            and not (s.id in known_articles and known_articles[s.id].updated_at == s.updated_at)
+        ]
+        threads_to_fetch = [p for p in posts if not _thread_is_current(known_threads.get(p.id), p)]
+        articles_pending, posts_pending = len(to_fetch), len(threads_to_fetch)
+        log.info("pull: %d article bodies and %d post threads to fetch", len(to_fetch), len(threads_to_fetch))
+        for summary in to_fetch:
+            check_budget(1, f"fetching {articles_pending} more article bodies")
+            fetched_articles[summary.id] = library.article(summary.slug)
+            articles_pending -= 1
+            progress()
+        for post in threads_to_fetch:
+            check_budget(1, f"fetching {posts_pending} more post threads")
+            fetched_threads[post.id] = community.post(post.slug)
+            posts_pending -= 1
+            progress()
+    except (_OutOfRequests, CStarRateLimitError) as exc:
+        if isinstance(exc, CStarRateLimitError):
+            reason = f"rate limited ({exc})"
+            resume = time.time() + exc.retry_after if exc.retry_after is not None else None
+        else:
+            reason, resume = str(exc), exc.resume_after
+        partial = held()
+        if on_progress is not None:
+            on_progress(partial)
+        if not lists_done:
+            articles_pending = max(articles_pending, len(known_articles))
+        return PullResult(
+            snapshot=partial,
+            complete=False,
+            articles_fetched=len(fetched_articles),
+            articles_pending=articles_pending,
+            posts_fetched=len(fetched_threads),
+            posts_pending=posts_pending,
+            stopped_because=reason,
+            resume_after=resume,
+        )
+    except BaseException:
+        if on_progress is not None:
+            on_progress(held())
+        raise
+
+    bodies = {**known_articles, **fetched_articles}
+    articles = tuple(
+        s if s.has_content else replace(s, content=bodies[s.id].content) for s in summaries
+    )
+    threads_by_id = {**known_threads, **fetched_threads}
+    threads = tuple(
+        PostThread(post=p, comments=threads_by_id[p.id].comments) if p.id not in fetched_threads
+        else fetched_threads[p.id]
+        for p in posts
+    )
+    snapshot = Snapshot(
         team=team,
         categories=tuple(categories),
-        articles=tuple(articles),
+        articles=articles,
         popular=tuple(a.summary() for a in popular),
         stats=stats,
         topics=tuple(topics),
-        threads=tuple(threads),
-        pulled_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        threads=threads,
+        pulled_at=_now(),
+    )
+    removed = bool(set(known_articles) - {s.id for s in summaries} or set(known_threads) - {p.id for p in posts})
+    if on_progress is not None and (fetched_articles or fetched_threads or removed or known is None):
+        on_progress(snapshot)
+    return PullResult(
+        snapshot=snapshot,
+        complete=True,
+        articles_fetched=len(fetched_articles),
+        posts_fetched=len(fetched_threads),
     )

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
-from markupsafe import Markup
 
 from helpgen.content.snapshot import Snapshot
 from helpgen.cstar._models import Article, Category, Comment, Post, PostThread, Topic
-from helpgen.render.markdown import render_article, render_customer
+from helpgen.render.bodies import ARTICLE, CUSTOMER, Body, BodyRenderer
 from helpgen.render.paths import SitePaths, relative_url
 
 __all__ = [
@@ -63,6 +62,8 @@ class SiteSettings:
     team: str = ""
     api_url: str = ""
     analytics: bool = True
+    respect_dnt: bool = True
+    feedback: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,7 @@ class ArticleView:
     title: str
     slug: str
     excerpt: str
-    html: Markup
-    toc: tuple[Any, ...]
+    html: Body
     updated_at: str | None
     published_at: str | None
     read_time: str | None
@@ -157,6 +157,11 @@ class ArticleView:
     view_count: int
     helpful_count: int
     not_helpful_count: int
+
+    @property
+    def toc(self) -> tuple[Any, ...]:
+        """The article's ``h2``/``h3`` headings, as ``TocEntry(level, id, text)``."""
+        return self.html.toc
 
 
 @dataclass(frozen=True)
@@ -175,7 +180,7 @@ class PostView:
 
     title: str
     slug: str
-    html: Markup
+    html: Body
     status: str
     status_label: str
     vote_count: int
@@ -194,7 +199,7 @@ class CommentView:
     """One comment in ``post.html``."""
 
     id: str
-    html: Markup
+    html: Body
     author_name: str
     is_official: bool
     created_at: str | None
@@ -218,6 +223,7 @@ class _Site:
 
     snapshot: Snapshot
     settings: SiteSettings
+    renderer: BodyRenderer
     paths: SitePaths
     categories: list[Category]
     category_links: dict[str, CategoryLink]  # by category id
@@ -249,7 +255,7 @@ def _safe_color(value: str | None) -> str | None:
     return value if value and _HEX_COLOR.match(value) else None
 
 
-def _index(snapshot: Snapshot, settings: SiteSettings) -> _Site:
+def _index(snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer) -> _Site:
     paths = SitePaths()
     for fixed in ("categories/", "articles/", "community/", "community/posts/", "assets/", "media/"):
         paths.reserve(fixed, "a helpgen section")
@@ -320,6 +326,7 @@ def _index(snapshot: Snapshot, settings: SiteSettings) -> _Site:
     return _Site(
         snapshot=snapshot,
         settings=settings,
+        renderer=renderer,
         paths=paths,
         categories=categories,
         category_links=category_links,
@@ -444,7 +451,9 @@ class _LinkResolver:
     def _known(self, kind: str, slug: str, known: Mapping[str, str]) -> str | None:
         if slug in known:
             return known[slug]
-        self.site.warnings.append(f"{self.owner}: link to unknown {kind} {slug!r}")
+        warning = f"{self.owner}: link to unknown {kind} {slug!r}"
+        if warning not in self.site.warnings:
+            self.site.warnings.append(warning)
         return None
 
 
@@ -455,16 +464,22 @@ def _api_host(settings: SiteSettings) -> str:
 def _render_comment(site: _Site, comment: Comment, resolver: _LinkResolver) -> CommentView:
     return CommentView(
         id=comment.id,
-        html=Markup(render_customer(comment.body, resolve_link=resolver)),
+        html=Body(CUSTOMER, comment.body, resolver, site.renderer),
         author_name=comment.author_name,
         is_official=comment.is_official,
         created_at=comment.created_at,
     )
 
 
-def plan_pages(snapshot: Snapshot, settings: SiteSettings) -> tuple[list[Page], list[str]]:
-    """Every page of the site, in a stable order, and the warnings found on the way."""
-    site = _index(snapshot, settings)
+def plan_pages(
+    snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer | None = None
+) -> tuple[list[Page], list[str]]:
+    """Every page of the site, in a stable order, and the warnings found on the way.
+
+    Bodies are not rendered here: each is a :class:`~helpgen.render.bodies.Body` that
+    renders (through ``renderer``'s cache) when a template prints it.
+    """
+    site = _index(snapshot, settings, renderer or BodyRenderer())
     api_host = _api_host(settings)
     category_links = [site.category_links[c.id] for c in site.categories]
     topic_links = [site.topic_links[t.id] for t in site.topics]
@@ -581,7 +596,6 @@ def _article_page(
     category = site.article_category[article.id]
     category_link = site.category_links[category.id] if category else None
     resolver = _LinkResolver(site, path, f"article {article.slug!r}", api_host)
-    rendered = render_article(article.content or "", resolve_link=resolver)
     others = sorted(
         (a for a in group if a.id != article.id), key=lambda a: (-a.view_count, a.title.lower())
     )[:MORE_IN_CATEGORY] if category else []
@@ -590,8 +604,7 @@ def _article_page(
         title=article.title,
         slug=article.slug,
         excerpt=article.excerpt,
-        html=Markup(rendered.html),
-        toc=rendered.toc,
+        html=Body(ARTICLE, article.content or "", resolver, site.renderer),
         updated_at=article.updated_at,
         published_at=article.published_at,
         read_time=_read_time(article.read_time),
@@ -635,7 +648,7 @@ def _post_page(
     view = PostView(
         title=post.title,
         slug=post.slug,
-        html=Markup(render_customer(post.body, resolve_link=resolver)),
+        html=Body(CUSTOMER, post.body, resolver, site.renderer),
         status=link.status,
         status_label=link.status_label,
         vote_count=post.vote_count,

@@ -1,0 +1,224 @@
+"""Markdown bodies rendered on demand, and remembered between builds.
+
+A :class:`Body` stands in a page's context where the rendered HTML goes. Jinja prints any
+object with ``__html__`` as markup, so a body is rendered only when a template actually
+prints it: a page that an incremental build skips never pays for its Markdown.
+
+What a body's HTML depends on is exactly its Markdown plus what each of its links resolves
+to (article slugs become site paths). :class:`BodyCache` keys rendered HTML by the
+Markdown's hash and keeps the links it saw, so a cached render is reused only while every
+one of those links still resolves the same way. The same facts give a page its fingerprint
+(:meth:`Body.fingerprint`) without rendering it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from helpgen.render.markdown import RenderedMarkdown, TocEntry, render_article, render_customer
+
+__all__ = ["Body", "BodyCache", "BodyRenderer"]
+
+log = logging.getLogger("helpgen.render")
+
+Resolver = Callable[[str], "str | None"]
+ARTICLE = "article"
+CUSTOMER = "customer"
+
+
+def _sha(kind: str, markdown: str) -> str:
+    return hashlib.sha256(f"{kind}\0{markdown}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class _Entry:
+    """One cached render: the HTML, its TOC and the link outcomes it was rendered with."""
+
+    links: dict[str, str | None]
+    html: str
+    toc: list[list[Any]] = field(default_factory=list)
+
+
+class BodyCache:
+    """Rendered bodies on disk (``folder/xx/<sha>.json``) plus an index of their links.
+
+    With ``folder=None`` it lives in memory only (one build). The link index is one small
+    JSON file read at start; rendered HTML is read lazily, one file per body, when needed.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        self._links: dict[str, list[str]] = {}
+        self._memory: dict[str, _Entry] = {}
+        self._dirty: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+        if folder is not None:
+            index = folder / "links.json"
+            try:
+                self._links = json.loads(index.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._links = {}
+
+    def known_links(self, key: str) -> list[str] | None:
+        """The hrefs a body with this key passed to its resolver last time, if known."""
+        return self._links.get(key)
+
+    def get(self, key: str, resolver: Resolver) -> _Entry | None:
+        """A cached render whose every link still resolves as it did; else None."""
+        entry = self._memory.get(key) or self._read(key)
+        if entry is None:
+            return None
+        for href, outcome in entry.links.items():
+            if resolver(href) != outcome:
+                return None
+        return entry
+
+    def put(self, key: str, entry: _Entry) -> None:
+        """Remember a fresh render (written to disk by :meth:`save`)."""
+        self._memory[key] = entry
+        self._links[key] = list(entry.links)
+        self._dirty.add(key)
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[:2] / f"{key}.json"
+
+    def _read(self, key: str) -> _Entry | None:
+        if self.folder is None or key not in self._links:
+            return None
+        try:
+            raw = json.loads(self._path(key).read_text(encoding="utf-8"))
+            entry = _Entry(links=raw["links"], html=raw["html"], toc=raw.get("toc", []))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self._memory[key] = entry
+        return entry
+
+    def save(self, keep: set[str] | None = None) -> None:
+        """Write new renders and the link index; drop entries not in ``keep`` (if given)."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for key in sorted(self._dirty):
+            entry = self._memory[key]
+            _write_atomic(
+                self._path(key),
+                json.dumps({"links": entry.links, "html": entry.html, "toc": entry.toc}, ensure_ascii=False),
+            )
+        self._dirty.clear()
+        if keep is not None:
+            for key in [k for k in self._links if k not in keep]:
+                del self._links[key]
+                self._memory.pop(key, None)
+                try:
+                    self._path(key).unlink()
+                except OSError:
+                    pass
+        _write_atomic(self.folder / "links.json", json.dumps(self._links, sort_keys=True))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class BodyRenderer:
+    """Renders bodies through a :class:`BodyCache`; shared by every page of one build."""
+
+    def __init__(self, cache: BodyCache | None = None) -> None:
+        self.cache = cache or BodyCache()
+        self.used: set[str] = set()
+
+    def render(self, kind: str, markdown: str, resolver: Resolver) -> _Entry:
+        """The rendered body, from the cache when its links still resolve the same."""
+        key = _sha(kind, markdown)
+        self.used.add(key)
+        entry = self.cache.get(key, resolver)
+        if entry is not None:
+            self.cache.hits += 1
+            return entry
+        self.cache.misses += 1
+        seen: dict[str, str | None] = {}
+
+        def recording(href: str) -> str | None:
+            outcome = resolver(href)
+            seen[href] = outcome
+            return outcome
+
+        if kind == ARTICLE:
+            rendered: RenderedMarkdown = render_article(markdown, resolve_link=recording)
+            entry = _Entry(
+                links=seen,
+                html=rendered.html,
+                toc=[[t.level, t.id, t.text] for t in rendered.toc],
+            )
+        else:
+            entry = _Entry(links=seen, html=render_customer(markdown, resolve_link=recording))
+        self.cache.put(key, entry)
+        return entry
+
+    def fingerprint(self, kind: str, markdown: str, resolver: Resolver) -> list[Any]:
+        """What the body's HTML depends on: its hash and each link's outcome.
+
+        Renders the body only when its links are not known from an earlier build.
+        """
+        key = _sha(kind, markdown)
+        self.used.add(key)
+        hrefs = self.cache.known_links(key)
+        if hrefs is None:
+            hrefs = list(self.render(kind, markdown, resolver).links)
+        return [key, [[href, resolver(href)] for href in hrefs]]
+
+
+class Body:
+    """A Markdown body in a page's context; rendered when a template prints it."""
+
+    __slots__ = ("kind", "markdown", "resolver", "renderer", "_entry")
+
+    def __init__(self, kind: str, markdown: str, resolver: Resolver, renderer: BodyRenderer) -> None:
+        self.kind = kind
+        self.markdown = markdown
+        self.resolver = resolver
+        self.renderer = renderer
+        self._entry: _Entry | None = None
+
+    def _rendered(self) -> _Entry:
+        if self._entry is None:
+            self._entry = self.renderer.render(self.kind, self.markdown, self.resolver)
+        return self._entry
+
+    def __html__(self) -> str:
+        return self._rendered().html
+
+    def __str__(self) -> str:
+        return self.__html__()
+
+    @property
+    def toc(self) -> tuple[TocEntry, ...]:
+        """The article's ``h2``/``h3`` headings (empty for customer text)."""
+        return tuple(TocEntry(level, id_, text) for level, id_, text in self._rendered().toc)
+
+    def fingerprint(self) -> list[Any]:
+        """What this body's HTML depends on (see :meth:`BodyRenderer.fingerprint`)."""
+        return self.renderer.fingerprint(self.kind, self.markdown, self.resolver)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Body) and (self.kind, self.markdown) == (other.kind, other.markdown)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.markdown))
