@@ -159,10 +159,22 @@ def pull_content(config: Config, report: BuildReport) -> PullResult:
     """Pull ``config.team``'s content through the cache folder (incremental, resumable)."""
     cache = ContentCache(config.cache_dir)
     known = cache.load_content(config.team)
+    last = cache.load_status()
+    last_rate_limit = None
+    if last.rate_limit_remaining is not None and last.rate_limit_reset is not None:
+        last_rate_limit = (last.rate_limit_remaining, last.rate_limit_reset)
     library, community, transport = make_clients(config, cache.etags())
     try:
-        result = pull_snapshot(library, community, config.team, known=known, on_progress=cache.save_content)
+        result = pull_snapshot(
+            library,
+            community,
+            config.team,
+            known=known,
+            on_progress=cache.save_content,
+            last_rate_limit=last_rate_limit,
+        )
     finally:
+        rate_limit = transport.rate_limit
         report.api_requests = transport.stats.requests
         report.api_bytes = transport.stats.bytes_received
         report.api_not_modified = transport.stats.responses_304
@@ -181,6 +193,8 @@ def pull_content(config: Config, report: BuildReport) -> PullResult:
             stopped_because=result.stopped_because,
             resume_after=result.resume_after,
             finished_at=time.time(),
+            rate_limit_remaining=rate_limit.remaining if rate_limit else None,
+            rate_limit_reset=rate_limit.reset if rate_limit else None,
         )
     )
     return result

@@ -184,9 +184,12 @@ def test_rate_limit_longer_than_max_wait_keeps_the_site_and_the_next_run_complet
 
 
 def test_first_build_that_cannot_fetch_everything_publishes_nothing_then_resumes(served) -> None:
+    import time
+
     server, _, config = served
     total = 45 + 35
-    server.faults.rate_limit = LIST_REQUESTS + 30  # one window: lists and 30 bodies
+    server.faults.rate_limit = LIST_REQUESTS + 30  # each window: the lists and 30 bodies
+    server.faults.rate_limit_window = 3
     with pytest.raises(ContentIncomplete) as info:
         build_site(config)
     message = str(info.value)
@@ -195,12 +198,17 @@ def test_first_build_that_cannot_fetch_everything_publishes_nothing_then_resumes
     status = (config.cache_dir / "pull.json").read_text()
     assert '"complete":false' in status
 
-    server.faults.rate_limit = LIST_REQUESTS + 30  # a new window of the same size
+    import json
+
+    reset = json.loads(status)["rate_limit_reset"]
+    time.sleep(max(0.0, reset - time.time()) + 0.2)  # the next window
     with pytest.raises(ContentIncomplete):
         build_site(config)
     assert not config.out_dir.exists()
 
     server.faults.rate_limit = None
+    reset = json.loads((config.cache_dir / "pull.json").read_text())["rate_limit_reset"]
+    time.sleep(max(0.0, reset - time.time()) + 0.2)
     report = build_site(config)
     # Only what the two cut-short runs could not fetch is fetched now.
     assert report.articles_fetched + report.posts_fetched == total - 60
@@ -319,3 +327,19 @@ def test_sigterm_while_rendering_keeps_the_previous_site_and_the_next_run_comple
     finished = subprocess.run(cmd, env=env, timeout=300, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert tree_bytes(out) == before
+
+
+def test_a_window_too_small_for_the_list_pass_is_not_spent(served) -> None:
+    server, _, config = served
+    build_site(config)
+    before = tree_bytes(config.out_dir)
+    server.faults.rate_limit = LIST_REQUESTS - 2
+    server.clear_log()
+    with pytest.raises(ContentIncomplete, match="requests left"):
+        build_site(config)
+    assert len(server.requests) == 1  # it learned the budget from the first answer, and stopped
+    server.clear_log()
+    with pytest.raises(ContentIncomplete, match="rate limit resets around"):
+        build_site(config)
+    assert server.requests == []  # the cache remembers the window: not one request spent
+    assert tree_bytes(config.out_dir) == before

@@ -69,6 +69,8 @@ class PullStatus:
     stopped_because: str | None = None
     resume_after: float | None = None  # Unix seconds
     finished_at: float | None = None
+    rate_limit_remaining: int | None = None  # as the last response of the run said
+    rate_limit_reset: float | None = None  # Unix seconds
 
     @classmethod
     def from_json(cls, raw: Any) -> "PullStatus":

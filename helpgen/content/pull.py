@@ -82,13 +82,16 @@ def pull_snapshot(
     known: Snapshot | None = None,
     on_progress: Callable[[Snapshot], None] | None = None,
     progress_every: int = 200,
+    last_rate_limit: tuple[int, float] | None = None,
 ) -> PullResult:
     """Pull ``team``'s content, fetching only bodies that are new or changed since ``known``.
 
     ``on_progress`` receives the bodies held so far (for the cache) every ``progress_every``
     fetches and when the pull ends or is interrupted. A rate limit that cannot be waited out
     ends the pull early with ``complete=False``; any other API error propagates as a
-    ``CStarError`` after the progress was handed over.
+    ``CStarError`` after the progress was handed over. ``last_rate_limit`` is the
+    (remaining, reset) the previous run saw last: a window known to be too small for the
+    list pass is not touched at all.
     """
     transport = library.transport
     known_articles = {a.id: a for a in (known.articles if known else ()) if a.content is not None}
@@ -97,13 +100,17 @@ def pull_snapshot(
 
     def check_budget(needed: int, what: str) -> None:
         state = transport.rate_limit
-        if state is None or state.remaining is None or state.remaining >= needed:
+        if state is None and last_rate_limit is not None and last_rate_limit[1] > time.time():
+            remaining, resume = last_rate_limit
+        elif state is None or state.remaining is None:
             return
-        wait = state.seconds_until_reset()
-        resume = time.time() + wait if wait is not None else None
-        raise _OutOfRequests(
-            f"the rate limit has {state.remaining} requests left and {what} needs {needed}", resume
-        )
+        else:
+            remaining = state.remaining
+            wait = state.seconds_until_reset()
+            resume = time.time() + wait if wait is not None else None
+        if remaining >= needed:
+            return
+        raise _OutOfRequests(f"the rate limit has {remaining} requests left and {what} needs {needed}", resume)
 
     fetched_articles: dict[str, Article] = {}
     fetched_threads: dict[str, PostThread] = {}
@@ -144,6 +151,7 @@ def pull_snapshot(
     try:
         check_budget(estimate, "listing the content")
         categories = library.categories()
+        check_budget(estimate - 1, "listing the content")
         summaries = list(library.iter_articles(page_size=PAGE_SIZE))
         popular = library.popular_articles(limit=POPULAR_LIMIT)
         stats = library.stats()
