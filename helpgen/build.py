@@ -14,6 +14,7 @@ cache folder. :func:`build_site` returns a :class:`BuildReport`; the CLI prints 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import signal
 import threading
@@ -33,17 +34,14 @@ from helpgen.cstar import CommunityClient, CStarTransport, LibraryClient
 from helpgen.lock import BuildLock
 from helpgen.publish import StagedSite
 from helpgen.render.bodies import BodyCache, BodyRenderer
-from helpgen.render.fingerprints import OWN_CONTENT_KEYS, BuildManifest, PageRecord, TemplateHasher, canonical, digest
+from helpgen.render.colors import STYLESHEET_NAME as COLORS_STYLESHEET, color_stylesheet
+from helpgen.render.csp import api_origin, content_security_policy
+from helpgen.render.fingerprints import BuildManifest, TemplateHasher, canonical, digest
 from helpgen.render.markdown import highlight_css
-from helpgen.render.pages import Page, SiteSettings, plan_pages
-from helpgen.render.paths import output_file
-from helpgen.render.templates import (
-    AssetManifest,
-    find_theme,
-    make_environment,
-    page_helpers,
-    render_template,
-)
+from helpgen.render.pages import SiteSettings, plan_pages
+from helpgen.render.site_writer import RenderPlan, default_jobs, render_pages
+from helpgen.render.templates import AssetManifest, find_theme, make_environment
+from helpgen.search import build_search_index
 
 __all__ = [
     "BuildReport",
@@ -201,6 +199,8 @@ def pull_content(config: Config, report: BuildReport) -> PullResult:
 
 
 def _settings(config: Config, snapshot_team: str = "") -> SiteSettings:
+    # The browser talks to the API only for views and feedback (partials/analytics.html).
+    api = api_origin(config.api_url) if config.analytics and (config.team or snapshot_team) else None
     return SiteSettings(
         title=config.title,
         description=config.description,
@@ -212,32 +212,48 @@ def _settings(config: Config, snapshot_team: str = "") -> SiteSettings:
         analytics=config.analytics,
         respect_dnt=config.respect_dnt,
         feedback=config.feedback,
+        content_security_policy=content_security_policy(connect_origins=[api] if api else [], frame_hosts=config.iframe_hosts),
     )
 
 
-def _page_record(page: Page, settings_hash: str, template_hash: str) -> PageRecord:
-    context = canonical(dict(page.context))
-    own = {k: context[k] for k in OWN_CONTENT_KEYS if k in context}
-    fingerprint = digest(
-        [settings_hash, template_hash, page.kind, page.path, page.template, page.title, page.description, context]
+def _site_inputs(
+    config: Config, snapshot: Snapshot, settings_hash: str, assets: AssetManifest, templates: TemplateHasher
+) -> str:
+    """One hash of everything the site is made from: when it matches, nothing is to be done."""
+    files = snapshot.to_files()
+    files["snapshot.json"] = {**files["snapshot.json"], "pulledAt": None}  # not shown on any page
+    static: list[list[object]] = []
+    if config.static_dir is not None:
+        for file in sorted(p for p in config.static_dir.rglob("*") if p.is_file()):
+            stat = file.stat()
+            static.append([file.relative_to(config.static_dir).as_posix(), stat.st_size, stat.st_mtime_ns])
+    return digest(
+        [
+            settings_hash,
+            templates.hash_all(),
+            {name: hashlib.sha256(data).hexdigest() for name, data in sorted(assets.files.items())},
+            static,
+            files,
+        ]
     )
-    return PageRecord(fingerprint=fingerprint, template=template_hash, own=digest(own), size=0, mtime_ns=0)
 
 
-def build_site(config: Config, *, snapshot: Snapshot | None = None, full: bool = False) -> BuildReport:
+def build_site(
+    config: Config, *, snapshot: Snapshot | None = None, full: bool = False, jobs: int | None = None
+) -> BuildReport:
     """Build the site for ``config`` into ``config.out_dir``; returns what was done.
 
     Content comes from ``snapshot`` if given, else ``config.snapshot_dir``, else the API.
     Only pages whose inputs changed since the last build are rendered (all of them with
-    ``full=True``). Raises ``LockHeld``, ``ContentIncomplete``, ``BuildInterrupted``,
+    ``full=True``), by ``jobs`` worker processes (default: one per core). Raises ``LockHeld``, ``ContentIncomplete``, ``BuildInterrupted``,
     ``CStarError``, ``SnapshotError``, ``ThemeError`` or ``PublishError``; in every case
     ``config.out_dir`` is left as it was.
     """
     with BuildLock(config.cache_dir), _sigterm_interrupts():
-        return _build(config, snapshot, full)
+        return _build(config, snapshot, full, jobs or default_jobs())
 
 
-def _build(config: Config, snapshot: Snapshot | None, full: bool) -> BuildReport:
+def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> BuildReport:
     report = BuildReport(out_dir=str(config.out_dir))
     with _stage(report, "content"):
         if snapshot is not None:
@@ -257,46 +273,61 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool) -> BuildReport
     report.posts = len(snapshot.threads)
 
     cache = ContentCache(config.cache_dir)
-    bodies = BodyCache(cache.bodies_dir)
-    renderer = BodyRenderer(bodies)
     settings = _settings(config, snapshot.team)
-    with _stage(report, "pages"):
-        pages, warnings = plan_pages(snapshot, settings, renderer)
-
     theme = find_theme(config.theme, config.site_dir)
     assets = AssetManifest()
     assets.add_theme_static(theme.static_dir)
     assets.add("highlight.css", highlight_css().encode("utf-8"))
+    assets.add(COLORS_STYLESHEET, color_stylesheet(c.color for c in snapshot.categories).encode("utf-8"))
     env = make_environment(theme, config.templates_dir)
     templates = TemplateHasher(env)
     settings_hash = digest([__version__, canonical(settings), assets.names, config.base_path])
     previous = BuildManifest() if full else BuildManifest.load(cache.build_manifest)
-    manifest = BuildManifest(out_dir=str(config.out_dir), settings=settings_hash)
+    inputs = _site_inputs(config, snapshot, settings_hash, assets, templates)
+    if previous.inputs == inputs and previous.published_intact(config.out_dir):
+        # Nothing the site is made from changed, and the published files are as we left them.
+        report.pages_written = report.pages_unchanged = len(previous.pages)
+        report.warnings.extend(previous.warnings)
+        for warning in previous.warnings:
+            log.warning("%s", warning)
+        log.info("nothing changed since the last build; %s is up to date", config.out_dir)
+        return report
+
+    bodies = BodyCache(cache.bodies_dir)
+    renderer = BodyRenderer(bodies, iframe_hosts=config.iframe_hosts, strict=config.strict)
+    with _stage(report, "pages"):
+        pages, warnings = plan_pages(snapshot, settings, renderer)
+    with _stage(report, "search"):
+        search_index = build_search_index(pages)
+    manifest = BuildManifest(out_dir=str(config.out_dir), settings=settings_hash, inputs=inputs)
 
     with StagedSite(config.out_dir) as staged:
         with _stage(report, "render"):
-            for page in pages:
-                site_file = output_file(page.path)
-                record = _page_record(page, settings_hash, templates.hash_for(page.template))
-                reason = previous.reason_to_render(site_file, record, settings_hash, config.out_dir)
-                if reason is None and staged.keep(site_file):
-                    report.pages_unchanged += 1
-                else:
-                    absolute = config.base_path if page.kind == "not_found" else None
-                    context = {
-                        "site": settings,
-                        "page": page,
-                        **page.context,
-                        **page_helpers(page.path, assets, absolute_base=absolute),
-                    }
-                    html = render_template(env, page.template, context)
-                    staged.write(site_file, html.encode("utf-8"))
-                    report.pages_rendered += 1
-                    report.rendered.append({"page": site_file, "reason": reason or "published file missing"})
-                manifest.pages[site_file] = record
+            plan = RenderPlan(
+                pages=pages,
+                env=env,
+                templates=templates,
+                assets=assets,
+                settings=settings,
+                settings_hash=settings_hash,
+                previous=previous,
+                out_dir=config.out_dir,
+                base_path=config.base_path,
+                renderer=renderer,
+                staged=staged,
+                warnings=warnings,
+            )
+            outcome = render_pages(plan, jobs)
+            warnings.extend(outcome.new_warnings)
+            manifest.pages = outcome.records
+            report.rendered = outcome.rendered
+            report.pages_rendered = len(outcome.rendered)
+            report.pages_unchanged = outcome.pages_unchanged
             report.pages_written = len(pages)
         with _stage(report, "publish"):
             for site_path, data in assets.files.items():
+                staged.write(site_path, data)
+            for site_path, data in search_index.files.items():
                 staged.write(site_path, data)
             if config.static_dir is not None:
                 for skipped in staged.copy_tree(config.static_dir):
@@ -310,6 +341,7 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool) -> BuildReport
     for site_file, record in manifest.pages.items():
         stat = (config.out_dir / site_file).stat()
         record.size, record.mtime_ns = stat.st_size, stat.st_mtime_ns
+    manifest.warnings = list(warnings)
     write_json_atomic(cache.build_manifest, manifest.to_json())
     bodies.save(keep=renderer.used)
 

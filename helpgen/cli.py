@@ -21,6 +21,7 @@ from helpgen.content.snapshot import SnapshotError, save_snapshot
 from helpgen.cstar import CStarError
 from helpgen.lock import BuildLock, LockHeld
 from helpgen.publish import PublishError
+from helpgen.render.bodies import BodyRenderError
 from helpgen.render.templates import ThemeError
 
 EXIT_BUILD_FAILED = 1
@@ -127,6 +128,19 @@ def main() -> None:
     "articles, posts, API requests and bytes, seconds per stage, warnings.",
 )
 @click.option("--full", is_flag=True, help="Render every page, ignoring what the last build published.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Worker processes for rendering [default: the number of CPU cores].",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail the build (exit 1) when an article, post or comment cannot be rendered as written "
+    "(an error, or the parser limits); by default it is shown as plain text under a notice "
+    "and reported as a warning [config: [build] strict].",
+)
 def build(
     site_dir: Path,
     team: str | None,
@@ -137,6 +151,8 @@ def build(
     snapshot_dir: Path | None,
     report_file: Path | None,
     full: bool,
+    jobs: int | None,
+    strict: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -159,12 +175,13 @@ def build(
         snapshot_dir=snapshot_dir,
         cache_dir=cache_dir,
         max_wait=max_wait,
+        strict=strict or None,
     )
     if config.snapshot_dir is None:
         _require_team(config)
     kept = f"the previous site in {config.out_dir} was left as it was"
     try:
-        report = build_site(config, full=full)
+        report = build_site(config, full=full, jobs=jobs)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     except (LockHeld, ContentIncomplete) as exc:
@@ -173,7 +190,7 @@ def build(
         _fail(f"{exc}; {kept}; what was fetched is kept for the next run", EXIT_TEMPORARY)
     except KeyboardInterrupt:
         _fail(f"interrupted; {kept}", EXIT_INTERRUPTED)
-    except (CStarError, SnapshotError, ThemeError, PublishError, OSError) as exc:
+    except (CStarError, SnapshotError, ThemeError, PublishError, BodyRenderError, OSError) as exc:
         _fail(f"{exc}; {kept}", EXIT_BUILD_FAILED)
     else:
         _write_report(report, report_file)
@@ -242,3 +259,79 @@ def pull(
         report.api_requests,
         out_dir,
     )
+
+
+@main.command()
+@click.argument("query")
+@click.argument("site_dir", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The built site to search [default: the build's output, SITE_DIR/_site].",
+)
+@click.option("--limit", "-n", type=click.IntRange(min=1, max=1000), default=10, show_default=True, help="How many results.")
+@click.option("--type", "kind", type=click.Choice(["article", "post"]), help="Only articles, or only community posts.")
+@click.option("--category", metavar="KEY", help="Only one category (c:SLUG) or community topic (t:SLUG).")
+@click.option(
+    "--as-you-type",
+    is_flag=True,
+    help="Complete the last word as the header search box does while typing (otherwise words are whole, as on the search page).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def search(
+    query: str,
+    site_dir: Path,
+    out_dir: Path | None,
+    limit: int,
+    kind: str | None,
+    category: str | None,
+    as_you_type: bool,
+    as_json: bool,
+) -> None:
+    """Search a built site's index for QUERY, as the browser does, and print the ranked results.
+
+    Reads the search index that `helpgen build` wrote into the output folder (SITE_DIR/_site,
+    or --out). Scores are Whoosh's BM25F scores, as stored in the index (× 1000).
+    """
+    from helpgen.search import SearchIndexError, open_site_index
+
+    config = _load(site_dir, out_dir=out_dir)
+    try:
+        engine = open_site_index(config.out_dir)
+        result = engine.search(query, limit=limit, kind=kind, category=category, complete_last=as_you_type)
+        documents = [engine.document(hit.doc) for hit in result.hits]
+    except SearchIndexError as exc:
+        _fail(f"{exc}; build the site first (helpgen build)", EXIT_BUILD_FAILED)
+        return
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "query": query,
+                    "mode": result.mode,
+                    "words": [{"word": w.word, "terms": list(w.terms), "how": w.how} for w in result.words],
+                    "results": [
+                        {"rank": rank, "score": hit.score, "kind": doc.kind, "title": doc.title, "path": doc.path,
+                         "category": doc.category, "status": doc.status}
+                        for rank, (hit, doc) in enumerate(zip(result.hits, documents), start=1)
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for word in result.words:
+        if word.how in ("prefix", "typo"):
+            click.echo(f"({word.word!r} matched {', '.join(word.terms)} as a {word.how})")
+    if not documents:
+        click.echo(f"no results for {query!r}")
+        return
+    if result.mode == "any":
+        click.echo("no page has every word; pages with some of them:")
+    for rank, (hit, doc) in enumerate(zip(result.hits, documents), start=1):
+        what = "article" if doc.kind == "article" else f"community post, {doc.status_label or doc.status}"
+        where = f", {doc.category}" if doc.category else ""
+        click.echo(f"{rank:>3}. {doc.title}  [{what}{where}]  score {hit.score}")
+        click.echo(f"     /{doc.path}")

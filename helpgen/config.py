@@ -8,6 +8,7 @@ a string, got 42``) so a user can fix it in one go.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,6 +58,8 @@ class Config:
     out_dir: Path = field(default=Path("_site"))
     cache_dir: Path = field(default=Path(".helpgen-cache"))
     max_wait: float = 120.0
+    strict: bool = False  # [build] strict / --strict: a body that cannot be rendered as written fails the build
+    iframe_hosts: tuple[str, ...] = ()  # [security] iframe_hosts: hosts whose https iframes articles may embed
 
     @property
     def base_path(self) -> str:
@@ -93,6 +96,10 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     "build": {
         "out": (str, "a folder path"),
         "cache_dir": (str, "a folder path"),
+        "strict": (bool, "true or false"),
+    },
+    "security": {
+        "iframe_hosts": (list, 'a list of host names like "www.youtube-nocookie.com"'),
     },
 }
 
@@ -139,6 +146,22 @@ def _footer_links(value: list[Any], source: str) -> tuple[FooterLink, ...]:
         _check_url(f"{where}.url", item["url"], allow_relative=True, allow_mailto=True)
         links.append(FooterLink(label=item["label"], url=item["url"]))
     return tuple(links)
+
+
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+
+
+def _iframe_hosts(value: list[Any], source: str) -> tuple[str, ...]:
+    hosts = []
+    for index, host in enumerate(value):
+        where = f"{source}: [security].iframe_hosts[{index}]"
+        if not isinstance(host, str) or not _HOST_NAME.fullmatch(host):
+            raise ConfigError(
+                f'{where}: expected a lowercase host name like "www.youtube-nocookie.com" '
+                f"(no scheme, path or port), got {host!r}"
+            )
+        hosts.append(host)
+    return tuple(sorted(set(hosts)))
 
 
 def _check_url(where: str, value: str, *, allow_relative: bool = False, allow_mailto: bool = False) -> str:
@@ -208,6 +231,8 @@ def load_config(
         out_dir=folder(sections.get("build", {}).get("out", "_site")) or root / "_site",
         cache_dir=folder(sections.get("build", {}).get("cache_dir", ".helpgen-cache")) or root / ".helpgen-cache",
         max_wait=float(cstar.get("max_wait", 120.0)),
+        strict=sections.get("build", {}).get("strict", False),
+        iframe_hosts=_iframe_hosts(sections.get("security", {}).get("iframe_hosts", []), source),
     )
     if config.timeout <= 0:
         raise ConfigError(f"{source}: [cstar].timeout: must be greater than 0")

@@ -111,11 +111,16 @@ class StagedSite:
                 shutil.rmtree(entry, ignore_errors=True)
 
     def path_for(self, site_path: str) -> Path:
-        """The staging file for a site path, refusing anything that would land outside."""
-        target = (self.root / site_path).resolve()
-        if target != self.root.resolve() and self.root.resolve() not in target.parents:
+        """The staging file for a site path, refusing anything that would land outside.
+
+        A string check (no file system calls): helpgen itself creates every folder in the
+        staging tree, so there are no links inside it to follow.
+        """
+        root = str(self.root)
+        target = os.path.normpath(os.path.join(root, site_path))
+        if not target.startswith(root + os.sep):
             raise PublishError(f"refusing to write {site_path!r}: it resolves outside the output folder")
-        return target
+        return Path(target)
 
     def _previous_file(self, site_path: str) -> Path | None:
         if self.previous is None:

@@ -12,6 +12,7 @@ from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot, save_snapshot
 from helpgen.cstar._models import Comment, Post, PostThread
 from helpgen.render.paths import safe_segment
+from helpgen.render.search_pages import az_key
 from helpgen.testing.cstar_server import CStarTestServer
 from tests.htmltools import local_targets, parse, tree_bytes
 
@@ -49,8 +50,13 @@ def test_every_page_kind_is_written(built, snapshot) -> None:
         assert (out / "community" / safe_segment(topic.slug) / "index.html").is_file()
     for thread in snapshot.threads:
         assert (out / "community" / "posts" / safe_segment(thread.post.slug) / "index.html").is_file()
+    assert (out / "search" / "index.html").is_file()
+    az_letters = {az_key(a.title) for a in snapshot.articles}
+    for letter in az_letters:
+        assert (out / "search" / "a-z" / letter / "index.html").is_file()
+    search_pages = 1 + len(az_letters)  # the search page and one A-Z page per letter (under 200 titles each)
     expected_pages = 1 + len(snapshot.categories) + len(snapshot.articles) + 1 + len(snapshot.topics) + len(snapshot.threads) + 1
-    assert report.pages_written == expected_pages
+    assert report.pages_written == expected_pages + search_pages
     assert report.articles == len(snapshot.articles)
     assert report.posts == len(snapshot.threads)
 

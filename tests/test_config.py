@@ -95,3 +95,27 @@ def test_bad_api_url_from_environment_is_named(tmp_path: Path) -> None:
 def test_missing_site_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="site folder not found"):
         load_config(tmp_path / "nope", environ={})
+
+
+def test_security_and_strict_settings(tmp_path: Path) -> None:
+    site = write(
+        tmp_path / "s",
+        '[security]\niframe_hosts = ["player.vimeo.com", "www.youtube-nocookie.com", "player.vimeo.com"]\n'
+        "[build]\nstrict = true\n",
+    )
+    config = load_config(site, environ={})
+    assert config.iframe_hosts == ("player.vimeo.com", "www.youtube-nocookie.com")
+    assert config.strict is True
+    defaults = load_config(tmp_path, environ={})
+    assert defaults.iframe_hosts == () and defaults.strict is False
+    assert load_config(tmp_path, overrides={"strict": True}, environ={}).strict is True  # --strict
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["https://www.youtube.com", "www.youtube.com/embed", "*.vimeo.com", "WWW.YOUTUBE.COM", "localhost", "a.b:443", ""],
+)
+def test_iframe_hosts_must_be_plain_host_names(tmp_path: Path, host: str) -> None:
+    site = write(tmp_path / "s", f'[security]\niframe_hosts = ["{host}"]\n')
+    with pytest.raises(ConfigError, match=r"\[security\]\.iframe_hosts\[0\]: expected a lowercase host name"):
+        load_config(site, environ={})

@@ -12,6 +12,12 @@ What disappeared from the lists disappears from the snapshot. An unchanged site 
 the list requests. Bodies fetched before a run was cut short (rate limit, network loss,
 SIGTERM) are kept in ``known`` by the caller, so the next run continues where this one
 stopped; :class:`PullResult` says whether the content is complete.
+
+One bad body never stops a pull: an article or thread whose response is not JSON (or not
+its shape) even after the transport's retries keeps the version fetched earlier, or else is
+published from its list entry without its text or comments; one that answers 404 although
+it was just listed (deleted meanwhile) is left out. Each case is recorded as a problem for
+the build report, and the body is fetched again on the next run.
 """
 
 from __future__ import annotations
@@ -24,7 +30,13 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from helpgen.content.snapshot import Snapshot
-from helpgen.cstar import CommunityClient, CStarNotFoundError, CStarRateLimitError, LibraryClient
+from helpgen.cstar import (
+    CommunityClient,
+    CStarNotFoundError,
+    CStarRateLimitError,
+    CStarResponseError,
+    LibraryClient,
+)
 from helpgen.cstar._models import Article, Post, PostThread
 
 __all__ = ["pull_snapshot", "PullResult", "list_request_estimate", "POPULAR_LIMIT", "PAGE_SIZE"]
@@ -64,6 +76,34 @@ def list_request_estimate(articles: int, posts: int) -> int:
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unusable_body(error: CStarResponseError) -> bool:
+    """A complete 2xx answer whose body is not JSON, or not the item's shape: bad data.
+
+    A body cut short (the transport says "truncated") or a 5xx is a failure of the network
+    or the API, not of the item: those still fail the build, keeping the last good site.
+    """
+    status = error.status_code
+    return status is not None and 200 <= status < 300 and "truncated" not in str(error)
+
+
+def _article_unfetched(summary: Article, known: Article | None, error: CStarResponseError) -> Article:
+    """The stand-in for an article whose body came back unusable (fetched again next run)."""
+    if known is not None:  # its older updatedAt makes the next run fetch it again
+        problem = f"its text could not be fetched ({error}); showing the version fetched earlier"
+        return replace(known, problems=(*known.problems, problem))
+    problem = f"its text could not be fetched ({error}); published without its text"
+    return replace(summary, content=None, problems=(*summary.problems, problem))
+
+
+def _thread_unfetched(post: Post, known: PostThread | None, error: CStarResponseError) -> PostThread:
+    """The stand-in for a thread whose response came back unusable (fetched again next run)."""
+    if known is not None:
+        problem = f"its comments could not be fetched ({error}); showing the ones fetched earlier"
+        return replace(known, problems=(*known.problems, problem))
+    problem = f"its comments could not be fetched ({error}); published without comments"
+    return PostThread(post=post, comments=(), problems=(problem,))
 
 
 def _thread_is_current(known: PostThread | None, post: Post) -> bool:
@@ -114,6 +154,10 @@ def pull_snapshot(
 
     fetched_articles: dict[str, Article] = {}
     fetched_threads: dict[str, PostThread] = {}
+    unfetched_articles: dict[str, Article] = {}  # bodies that came back unusable this run
+    unfetched_threads: dict[str, PostThread] = {}
+    gone: set[str] = set()  # listed, then 404: deleted meanwhile
+    problems: list[str] = []
     summaries: list[Article] = []
     posts: list[Post] = []
     lists_done = False
@@ -178,12 +222,28 @@ def pull_snapshot(
         log.info("pull: %d article bodies and %d post threads to fetch", len(to_fetch), len(threads_to_fetch))
         for summary in to_fetch:
             check_budget(1, f"fetching {articles_pending} more article bodies")
-            fetched_articles[summary.id] = library.article(summary.slug)
+            try:
+                fetched_articles[summary.id] = library.article(summary.slug)
+            except CStarResponseError as exc:
+                if not _unusable_body(exc):
+                    raise
+                unfetched_articles[summary.id] = _article_unfetched(summary, known_articles.get(summary.id), exc)
+            except CStarNotFoundError as exc:
+                gone.add(summary.id)
+                problems.append(f"article {summary.slug!r}: listed, but its text answered 404 ({exc}); left out")
             articles_pending -= 1
             progress()
         for post in threads_to_fetch:
             check_budget(1, f"fetching {posts_pending} more post threads")
-            fetched_threads[post.id] = community.post(post.slug)
+            try:
+                fetched_threads[post.id] = community.post(post.slug)
+            except CStarResponseError as exc:
+                if not _unusable_body(exc):
+                    raise
+                unfetched_threads[post.id] = _thread_unfetched(post, known_threads.get(post.id), exc)
+            except CStarNotFoundError as exc:
+                gone.add(post.id)
+                problems.append(f"post {post.slug!r}: listed, but its thread answered 404 ({exc}); left out")
             posts_pending -= 1
             progress()
     except (_OutOfRequests, CStarRateLimitError) as exc:
@@ -214,13 +274,18 @@ def pull_snapshot(
 
     bodies = {**known_articles, **fetched_articles}
     articles = tuple(
-        s if s.has_content else replace(s, content=bodies[s.id].content) for s in summaries
+        unfetched_articles[s.id] if s.id in unfetched_articles
+        else s if s.has_content else replace(s, content=bodies[s.id].content)
+        for s in summaries
+        if s.id not in gone
     )
     threads_by_id = {**known_threads, **fetched_threads}
     threads = tuple(
-        PostThread(post=p, comments=threads_by_id[p.id].comments) if p.id not in fetched_threads
+        unfetched_threads[p.id] if p.id in unfetched_threads
+        else PostThread(post=p, comments=threads_by_id[p.id].comments) if p.id not in fetched_threads
         else fetched_threads[p.id]
         for p in posts
+        if p.id not in gone
     )
     snapshot = Snapshot(
         team=team,
@@ -231,10 +296,13 @@ def pull_snapshot(
         topics=tuple(topics),
         threads=threads,
         pulled_at=_now(),
+        problems=tuple(problems),
     )
     removed = bool(set(known_articles) - {s.id for s in summaries} or set(known_threads) - {p.id for p in posts})
-    if on_progress is not None and (fetched_articles or fetched_threads or removed or known is None):
-        on_progress(snapshot)
+    if on_progress is not None and (fetched_articles or fetched_threads or removed or known is None or unfetched_threads):
+        # A thread fetched without its comments must not look current to the next run.
+        fresh_stand_ins = {i for i, t in unfetched_threads.items() if i not in known_threads}
+        on_progress(replace(snapshot, threads=tuple(t for t in threads if t.post.id not in fresh_stand_ins)))
     return PullResult(
         snapshot=snapshot,
         complete=True,

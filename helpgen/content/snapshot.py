@@ -38,6 +38,9 @@ class Snapshot:
     topics: tuple[Topic, ...] = ()
     threads: tuple[PostThread, ...] = ()
     pulled_at: str | None = None
+    # What was wrong beyond single items (a file entry that is not an object, a body that
+    # could not be fetched), each naming where; for the build report, never saved.
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_files(self) -> dict[str, Any]:
         """Map of relative file path → JSON value, exactly as :func:`save_snapshot` writes."""
@@ -85,13 +88,16 @@ def _read_json(root: Path, rel: str, *, required: bool, default: Any) -> Any:
         raise SnapshotError(f"{path}: not valid JSON ({exc})") from exc
 
 
-def _items(root: Path, rel: str, parse: Callable[[Any], T], raw: Any) -> tuple[T, ...]:
+def _items(
+    root: Path, rel: str, parse: Callable[[Any], T], raw: Any, problems: list[str]
+) -> tuple[T, ...]:
     if not isinstance(raw, list):
         raise SnapshotError(f"{root / rel}: expected a JSON list, got {type(raw).__name__}")
     out = []
     for index, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise SnapshotError(f"{root / rel}: item {index} is not an object")
+        if not isinstance(item, dict):  # one bad entry is skipped, not fatal
+            problems.append(f"{root / rel}: item {index + 1} is not an object ({type(item).__name__}); left out")
+            continue
         out.append(parse(item))
     return tuple(out)
 
@@ -108,8 +114,10 @@ def load_snapshot(folder: str | os.PathLike[str], *, team: str | None = None) ->
     if fmt != SNAPSHOT_FORMAT:
         raise SnapshotError(f"{root / 'snapshot.json'}: unsupported format {fmt!r}")
 
+    problems: list[str] = []
+
     def items(rel: str, parse: Callable[[Any], T], required: bool = False) -> tuple[T, ...]:
-        return _items(root, rel, parse, _read_json(root, rel, required=required, default=[]))
+        return _items(root, rel, parse, _read_json(root, rel, required=required, default=[]), problems)
 
     stats_raw = _read_json(root, "library/stats.json", required=False, default={})
     if not isinstance(stats_raw, dict):
@@ -123,6 +131,7 @@ def load_snapshot(folder: str | os.PathLike[str], *, team: str | None = None) ->
         topics=items("community/topics.json", Topic.from_api),
         threads=items("community/posts.json", PostThread.from_api),
         pulled_at=meta.get("pulledAt"),
+        problems=tuple(problems),
     )
 
 

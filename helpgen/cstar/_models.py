@@ -2,16 +2,21 @@
 
 cStar has shipped several generations of these shapes (see ``shared/cstar-api.md``,
 "Tolerance"): camelCase or snake_case keys, ``category`` as a name, a slug or an object,
-missing optional fields. ``from_api`` accepts all of them; ``to_api`` writes the contract's
+missing optional fields. ``from_api`` accepts all of them, falls back to a default for a
+value it cannot use (wrong type, null) and records what was wrong in the model's
+``problems`` (see ``_checks.py``; never written back); ``to_api`` writes the contract's
 own shape (camelCase for the Library, snake_case for the Community), so a saved snapshot is
 also a fixture for the test server. Unknown fields are kept in ``extra`` and written back.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Iterator, Mapping, TypeVar
+
+from ._checks import field_problems
 
 __all__ = [
     "Category",
@@ -48,7 +53,9 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SLUG_LIKE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _snake(key: str) -> str:
+    # Cached: a 10,000-article snapshot converts the same few dozen keys half a million times.
     return _CAMEL_BOUNDARY.sub("_", key).lower()
 
 
@@ -65,16 +72,24 @@ def snake_keys(obj: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """``value`` with lone UTF-16 surrogates (valid in JSON, not in UTF-8) as U+FFFD."""
+    return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+
+
 def _str(value: Any, default: str = "") -> str:
-    if value is None:
+    if value is None or isinstance(value, (Mapping, list, tuple)):  # never a repr on a page
         return default
-    return value if isinstance(value, str) else str(value)
+    return _text(value) if isinstance(value, str) else str(value)
 
 
 def _opt_str(value: Any) -> str | None:
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, (Mapping, list, tuple)):
         return None
-    return value if isinstance(value, str) else str(value)
+    return _text(value) if isinstance(value, str) else str(value)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -84,7 +99,7 @@ def _int(value: Any, default: int = 0) -> int:
         return value
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity
         return default
 
 
@@ -135,6 +150,7 @@ class Category:
     created_at: str | None = None
     updated_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _FIELDS = {
         "id", "name", "slug", "description", "icon", "color", "sort_order",
@@ -158,6 +174,7 @@ class Category:
             created_at=_opt_str(d.get("created_at")),
             updated_at=_opt_str(d.get("updated_at")),
             extra=_extra(raw, cls._FIELDS),
+            problems=field_problems("category", raw),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -227,6 +244,7 @@ class Article:
     created_at: str | None = None
     updated_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _FIELDS = set(_ARTICLE_ORDER) | {"category"}
 
@@ -262,6 +280,7 @@ class Article:
             created_at=_opt_str(d.get("created_at")),
             updated_at=_opt_str(d.get("updated_at")),
             extra=_extra(raw, cls._FIELDS),
+            problems=field_problems("article", raw),
         )
 
     def to_api(self, *, with_content: bool = True) -> dict[str, Any]:
@@ -362,6 +381,7 @@ class Topic:
     sort_order: int = 0
     post_count: int = 0
     extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _FIELDS = {"id", "name", "slug", "description", "sort_order", "post_count"}
     _ORDER = ("id", "name", "slug", "description", "sort_order", "post_count")
@@ -378,6 +398,7 @@ class Topic:
             sort_order=_int(d.get("sort_order")),
             post_count=_int(d.get("post_count")),
             extra=_extra(raw, cls._FIELDS),
+            problems=field_problems("topic", raw),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -395,6 +416,7 @@ class Attachment:
     content_type: str = ""
     size_bytes: int = 0
     url: str = ""
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "Attachment":
@@ -405,6 +427,7 @@ class Attachment:
             content_type=_str(d.get("content_type")),
             size_bytes=_int(d.get("size_bytes")),
             url=_str(d.get("url")),
+            problems=field_problems("attachment", raw),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -437,6 +460,7 @@ class Post:
     created_at: str | None = None
     updated_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _ORDER = (
         "id", "title", "slug", "body", "topic_id", "topic_slug", "status", "vote_count",
@@ -473,11 +497,14 @@ class Post:
             is_locked=_bool(d.get("is_locked")),
             author_name=_str(d.get("author_name")),
             attachments=tuple(
-                Attachment.from_api(a) for a in (attachments or []) if isinstance(a, Mapping)
+                Attachment.from_api(a)
+                for a in (attachments if isinstance(attachments, (list, tuple)) else [])
+                if isinstance(a, Mapping)
             ),
             created_at=_opt_str(d.get("created_at")),
             updated_at=_opt_str(d.get("updated_at")),
             extra=_extra(raw, cls._FIELDS),
+            problems=field_problems("post", raw),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -502,6 +529,7 @@ class Comment:
     is_official: bool = False
     created_at: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=True, hash=False, repr=False)
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _ORDER = ("id", "body", "author_name", "is_official", "created_at")
     _FIELDS = set(_ORDER)
@@ -517,6 +545,7 @@ class Comment:
             is_official=_bool(d.get("is_official")),
             created_at=_opt_str(d.get("created_at")),
             extra=_extra(raw, cls._FIELDS),
+            problems=field_problems("comment", raw),
         )
 
     def to_api(self) -> dict[str, Any]:
@@ -532,6 +561,7 @@ class PostThread:
 
     post: Post
     comments: tuple[Comment, ...] = ()
+    problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "PostThread":
@@ -541,10 +571,13 @@ class PostThread:
         if not isinstance(post_raw, Mapping):
             # Tolerance: a bare post with the comments beside its own fields.
             post_raw = {k: v for k, v in raw.items() if k != "comments"}
-        comments = d.get("comments") or []
+        comments = d.get("comments")
+        if not isinstance(comments, (list, tuple)):
+            comments = []
         return cls(
             post=Post.from_api(post_raw),
             comments=tuple(Comment.from_api(c) for c in comments if isinstance(c, Mapping)),
+            problems=field_problems("thread", {k: v for k, v in raw.items() if k == "comments"}),
         )
 
     def to_api(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Callable, Mapping, MutableMapping, NoReturn, Self, TypeVar
 
 import httpx
+from urllib.parse import quote
 
 import helpgen
 
@@ -452,7 +453,12 @@ class CStarTransport:
 
 
 class ClientBase:
-    """What both resource clients share: a transport they own or borrow, and ``close``."""
+    """What both resource clients share: a transport they own or borrow, and ``close``.
+
+    A subclass names its API section (``library`` or ``community``) in ``SECTION``.
+    """
+
+    SECTION = ""
 
     def __init__(
         self,
@@ -485,6 +491,10 @@ class ClientBase:
                 etag_cache=etag_cache,
             )
             self._owns_transport = True
+        self._prefix = f"/api/{self.SECTION}/{quote(self.team, safe='')}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(team={self.team!r}, base_url={self._transport.base_url!r})"
 
     @property
     def transport(self) -> CStarTransport:

@@ -9,11 +9,8 @@ Post and comment bodies are customer-written Markdown: the client passes them on
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any, Callable, Iterator, MutableMapping
+from typing import Any, Iterator
 from urllib.parse import quote
-
-import httpx
 
 from ._models import (
     Post,
@@ -26,10 +23,8 @@ from ._models import (
     object_payload,
 )
 from ._transport import (
-    DEFAULT_BASE_URL,
     APIResponse,
     ClientBase,
-    CStarTransport,
     check_int,
     check_slug,
 )
@@ -50,36 +45,7 @@ class CommunityClient(ClientBase):
     ``cstar_transport`` to both so a build shares one pool, cache and request count.
     """
 
-    def __init__(
-        self,
-        team: str,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int = 3,
-        backoff_base: float = 0.5,
-        max_wait: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-        etag_cache: MutableMapping[str, tuple[str, bytes]] | None = None,
-        cstar_transport: CStarTransport | None = None,
-    ) -> None:
-        super().__init__(
-            team,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff_base=backoff_base,
-            max_wait=max_wait,
-            sleep=sleep,
-            transport=transport,
-            etag_cache=etag_cache,
-            cstar_transport=cstar_transport,
-        )
-        self._prefix = f"/api/community/{quote(self.team, safe='')}"
-
-    def __repr__(self) -> str:
-        return f"CommunityClient(team={self.team!r}, base_url={self._transport.base_url!r})"
+    SECTION = "community"
 
     def topics(self) -> list[Topic]:
         """The team's community topics, in the server's order."""

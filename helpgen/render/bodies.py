@@ -9,6 +9,11 @@ to (article slugs become site paths). :class:`BodyCache` keys rendered HTML by t
 Markdown's hash and keeps the links it saw, so a cached render is reused only while every
 one of those links still resolves the same way. The same facts give a page its fingerprint
 (:meth:`Body.fingerprint`) without rendering it.
+
+One bad body never fails a build: any exception while rendering it is reported as a warning
+naming the item, and the body is shown as plain text under a notice. A body that hit the
+parser limits (cut, or shown as plain text) is reported the same way. With ``strict=True``
+both raise :class:`BodyRenderError` instead.
 """
 
 from __future__ import annotations
@@ -20,11 +25,12 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from helpgen.render.markdown import RenderedMarkdown, TocEntry, render_article, render_customer
+from helpgen.render.limits import failed_notice, plain_text_html
+from helpgen.render.markdown import RenderedMarkdown, TocEntry, render_article, render_customer_body
 
-__all__ = ["Body", "BodyCache", "BodyRenderer"]
+__all__ = ["Body", "BodyCache", "BodyRenderError", "BodyRenderer"]
 
 log = logging.getLogger("helpgen.render")
 
@@ -44,6 +50,7 @@ class _Entry:
     links: dict[str, str | None]
     html: str
     toc: list[list[Any]] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # what the parser limits changed
 
 
 class BodyCache:
@@ -87,6 +94,12 @@ class BodyCache:
         self._links[key] = list(entry.links)
         self._dirty.add(key)
 
+    def take_new(self) -> list[tuple[str, _Entry]]:
+        """The renders added since the last call (a worker hands them to its parent)."""
+        new = [(key, self._memory[key]) for key in sorted(self._dirty)]
+        self._dirty.clear()
+        return new
+
     def _path(self, key: str) -> Path:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.json"
@@ -96,7 +109,7 @@ class BodyCache:
             return None
         try:
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
-            entry = _Entry(links=raw["links"], html=raw["html"], toc=raw.get("toc", []))
+            entry = _Entry(links=raw["links"], html=raw["html"], toc=raw.get("toc", []), limits=raw.get("limits", []))
         except (OSError, ValueError, KeyError, TypeError):
             return None
         self._memory[key] = entry
@@ -111,7 +124,10 @@ class BodyCache:
             entry = self._memory[key]
             _write_atomic(
                 self._path(key),
-                json.dumps({"links": entry.links, "html": entry.html, "toc": entry.toc}, ensure_ascii=False),
+                json.dumps(
+                    {"links": entry.links, "html": entry.html, "toc": entry.toc, "limits": entry.limits},
+                    ensure_ascii=False,
+                ),
             )
         self._dirty.clear()
         if keep is not None:
@@ -137,20 +153,64 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-class BodyRenderer:
-    """Renders bodies through a :class:`BodyCache`; shared by every page of one build."""
+class BodyRenderError(Exception):
+    """A body could not be rendered as written and the build is strict; names the item."""
 
-    def __init__(self, cache: BodyCache | None = None) -> None:
+
+class BodyRenderer:
+    """Renders bodies through a :class:`BodyCache`; shared by every page of one build.
+
+    ``iframe_hosts`` are the hosts article iframes may come from (``[security]``);
+    ``warnings`` collects, once per item, every body that failed or hit a parser limit.
+    """
+
+    def __init__(
+        self, cache: BodyCache | None = None, *, iframe_hosts: Iterable[str] = (), strict: bool = False
+    ) -> None:
         self.cache = cache or BodyCache()
         self.used: set[str] = set()
+        self.iframe_hosts = tuple(sorted(set(iframe_hosts)))
+        self.strict = strict
+        self.warnings: list[str] = []
+        self._failed: dict[str, _Entry] = {}  # this build only: a failure is retried next build
 
-    def render(self, kind: str, markdown: str, resolver: Resolver) -> _Entry:
-        """The rendered body, from the cache when its links still resolve the same."""
-        key = _sha(kind, markdown)
+    def report_to(self, warnings: list[str]) -> None:
+        """Add this renderer's warnings to ``warnings`` (the build's list) from now on."""
+        warnings.extend(w for w in self.warnings if w not in warnings)
+        self.warnings = warnings
+
+    def _key(self, kind: str, markdown: str) -> str:
+        # The article policy is part of what the HTML depends on.
+        if kind == ARTICLE and self.iframe_hosts:
+            kind = f"{kind}\0iframes:{','.join(self.iframe_hosts)}"
+        return _sha(kind, markdown)
+
+    def _warn(self, owner: str, problem: str) -> None:
+        warning = f"{owner}: {problem}"
+        if warning not in self.warnings:
+            self.warnings.append(warning)
+            log.warning("%s", warning)
+
+    def _report_limits(self, entry: _Entry, owner: str) -> None:
+        for note in entry.limits:
+            if self.strict:
+                raise BodyRenderError(f"{owner}: {note} (--strict)")
+            self._warn(owner, note)
+
+    def render(self, kind: str, markdown: str, resolver: Resolver, owner: str = "") -> _Entry:
+        """The rendered body, from the cache when its links still resolve the same.
+
+        Never raises for a bad body (unless strict): it becomes a notice and plain text.
+        """
+        owner = owner or f"{kind} text"
+        key = self._key(kind, markdown)
         self.used.add(key)
+        if key in self._failed:
+            return self._failed[key]
         entry = self.cache.get(key, resolver)
         if entry is not None:
             self.cache.hits += 1
+            self._report_limits(entry, owner)
             return entry
         self.cache.misses += 1
         seen: dict[str, str | None] = {}
@@ -160,46 +220,67 @@ class BodyRenderer:
             seen[href] = outcome
             return outcome
 
-        if kind == ARTICLE:
-            rendered: RenderedMarkdown = render_article(markdown, resolve_link=recording)
-            entry = _Entry(
-                links=seen,
-                html=rendered.html,
-                toc=[[t.level, t.id, t.text] for t in rendered.toc],
-            )
-        else:
-            entry = _Entry(links=seen, html=render_customer(markdown, resolve_link=recording))
+        try:
+            entry = self._render_fresh(kind, markdown, recording, seen)
+        except Exception as exc:  # one bad body must not fail the whole build
+            problem = f"its text could not be rendered ({type(exc).__name__}: {exc})"
+            if self.strict:
+                raise BodyRenderError(f"{owner}: {problem} (--strict)") from exc
+            log.debug("rendering %s failed", owner, exc_info=True)
+            self._warn(owner, problem + "; it is shown as plain text under a notice")
+            entry = _Entry(links={}, html=failed_notice() + plain_text_html(markdown))
+            self._failed[key] = entry
+            return entry
+        self._report_limits(entry, owner)
         self.cache.put(key, entry)
         return entry
 
-    def fingerprint(self, kind: str, markdown: str, resolver: Resolver) -> list[Any]:
+    def _render_fresh(
+        self, kind: str, markdown: str, resolver: Resolver, seen: dict[str, str | None]
+    ) -> _Entry:
+        rendered: RenderedMarkdown
+        if kind == ARTICLE:
+            rendered = render_article(markdown, resolve_link=resolver, iframe_hosts=self.iframe_hosts)
+        else:
+            rendered = render_customer_body(markdown, resolve_link=resolver)
+        return _Entry(
+            links=seen,
+            html=rendered.html,
+            toc=[[t.level, t.id, t.text] for t in rendered.toc],
+            limits=list(rendered.limits),
+        )
+
+    def fingerprint(self, kind: str, markdown: str, resolver: Resolver, owner: str = "") -> list[Any]:
         """What the body's HTML depends on: its hash and each link's outcome.
 
         Renders the body only when its links are not known from an earlier build.
         """
-        key = _sha(kind, markdown)
+        key = self._key(kind, markdown)
         self.used.add(key)
         hrefs = self.cache.known_links(key)
         if hrefs is None:
-            hrefs = list(self.render(kind, markdown, resolver).links)
+            hrefs = list(self.render(kind, markdown, resolver, owner).links)
         return [key, [[href, resolver(href)] for href in hrefs]]
 
 
 class Body:
     """A Markdown body in a page's context; rendered when a template prints it."""
 
-    __slots__ = ("kind", "markdown", "resolver", "renderer", "_entry")
+    __slots__ = ("kind", "markdown", "resolver", "renderer", "owner", "_entry")
 
-    def __init__(self, kind: str, markdown: str, resolver: Resolver, renderer: BodyRenderer) -> None:
+    def __init__(
+        self, kind: str, markdown: str, resolver: Resolver, renderer: BodyRenderer, owner: str = ""
+    ) -> None:
         self.kind = kind
         self.markdown = markdown
         self.resolver = resolver
         self.renderer = renderer
+        self.owner = owner  # names the item in warnings: "article 'reset-password'"
         self._entry: _Entry | None = None
 
     def _rendered(self) -> _Entry:
         if self._entry is None:
-            self._entry = self.renderer.render(self.kind, self.markdown, self.resolver)
+            self._entry = self.renderer.render(self.kind, self.markdown, self.resolver, self.owner)
         return self._entry
 
     def __html__(self) -> str:
@@ -215,7 +296,7 @@ class Body:
 
     def fingerprint(self) -> list[Any]:
         """What this body's HTML depends on (see :meth:`BodyRenderer.fingerprint`)."""
-        return self.renderer.fingerprint(self.kind, self.markdown, self.resolver)
+        return self.renderer.fingerprint(self.kind, self.markdown, self.resolver, self.owner)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Body) and (self.kind, self.markdown) == (other.kind, other.markdown)

@@ -27,7 +27,7 @@ from jinja2 import meta
 
 from helpgen.render.bodies import Body
 
-__all__ = ["TemplateHasher", "BuildManifest", "PageRecord", "canonical", "digest", "OWN_CONTENT_KEYS"]
+__all__ = ["Fingerprinter", "TemplateHasher", "BuildManifest", "PageRecord", "canonical", "digest", "OWN_CONTENT_KEYS"]
 
 # The context keys that hold a page's own content (the rest are dependencies).
 OWN_CONTENT_KEYS = ("article", "category", "topic", "post", "comments")
@@ -50,6 +50,85 @@ def canonical(value: Any) -> Any:
     if callable(value):
         return None  # url()/asset(): derived from the page path and the asset names
     return repr(value)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+class Fingerprinter:
+    """Hashes page contexts as a Merkle tree, remembering the hash of each shared value.
+
+    Every page carries the same navigation and many carry the same article links; hashing
+    each of those once per build (not once per page) is what keeps a no-change build of
+    10,000 pages fast. Values are remembered by identity first, then by value when they are
+    hashable; bodies are never remembered (their links resolve relative to their page).
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[Any, Any]] = {}
+        self._by_value: dict[tuple[type, Any], Any] = {}
+
+    def token(self, value: Any) -> Any:
+        """A small JSON-able stand-in for ``value``: scalars as they are, the rest as hashes."""
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, Body):
+            return {"body": value.fingerprint()}
+        known = self._by_id.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        memo_key = None
+        if isinstance(value, tuple) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            try:
+                memo_key = (type(value), value)
+                cached = self._by_value.get(memo_key)
+            except TypeError:  # unhashable inside
+                memo_key, cached = None, None
+            if cached is not None:
+                self._by_id[id(value)] = (value, cached)
+                return cached
+        token = self._compute(value)
+        if memo_key is not None and not self._holds_body(value):
+            self._by_value[memo_key] = token
+            self._by_id[id(value)] = (value, token)
+        return token
+
+    @staticmethod
+    def _holds_body(value: Any) -> bool:
+        if dataclasses.is_dataclass(value):
+            return any(isinstance(getattr(value, n), Body) for n in _field_names(type(value)))
+        return any(isinstance(v, Body) for v in value) if isinstance(value, tuple) else False
+
+    def _compute(self, value: Any) -> Any:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            inner: Any = [type(value).__name__, [self.token(getattr(value, n)) for n in _field_names(type(value))]]
+        elif isinstance(value, Mapping):
+            inner = {str(k): self.token(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        elif isinstance(value, (list, tuple)):
+            inner = [self.token(v) for v in value]
+        elif isinstance(value, Path):
+            return str(value)
+        elif callable(value):
+            return None  # url()/asset(): derived from the page path and the asset names
+        else:
+            return repr(value)
+        return "#" + digest(inner)
+
+    def page_record(self, page: Any, settings_hash: str, template_hash: str) -> "PageRecord":
+        """The record of one planned page: its fingerprint and what its own content hashes to."""
+        context = {key: self.token(value) for key, value in page.context.items()}
+        own = {k: context[k] for k in OWN_CONTENT_KEYS if k in context}
+        fingerprint = digest(
+            [settings_hash, template_hash, page.kind, page.path, page.template, page.title, page.description, context]
+        )
+        return PageRecord(fingerprint=fingerprint, template=template_hash, own=digest(own), size=0, mtime_ns=0)
 
 
 def digest(value: Any) -> str:
@@ -89,6 +168,10 @@ class TemplateHasher:
             used |= inner
         return used
 
+    def hash_all(self) -> str:
+        """The hash of every template the site could use (site overrides and theme)."""
+        return digest([[n, self._source(n)] for n in sorted(self.env.list_templates())])
+
     def hash_for(self, name: str) -> str:
         """The hash of ``name`` and everything it extends, includes or imports."""
         if name not in self._hashes:
@@ -115,7 +198,9 @@ class BuildManifest:
 
     out_dir: str = ""
     settings: str = ""
+    inputs: str = ""  # the hash of everything the whole site is made from
     pages: dict[str, PageRecord] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> "BuildManifest":
@@ -125,7 +210,9 @@ class BuildManifest:
             return cls(
                 out_dir=raw["out_dir"],
                 settings=raw["settings"],
+                inputs=raw.get("inputs", ""),
                 pages={k: PageRecord(**v) for k, v in raw["pages"].items()},
+                warnings=list(raw.get("warnings", [])),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()
@@ -134,8 +221,23 @@ class BuildManifest:
         return {
             "out_dir": self.out_dir,
             "settings": self.settings,
+            "inputs": self.inputs,
             "pages": {k: dataclasses.asdict(v) for k, v in sorted(self.pages.items())},
+            "warnings": self.warnings,
         }
+
+    def published_intact(self, out_dir: Path) -> bool:
+        """True when every page file is still as this manifest's build left it."""
+        if self.out_dir != str(out_dir) or not self.pages:
+            return False
+        for site_file, record in self.pages.items():
+            try:
+                stat = (out_dir / site_file).stat()
+            except OSError:
+                return False
+            if stat.st_size != record.size or stat.st_mtime_ns != record.mtime_ns:
+                return False
+        return True
 
     def reason_to_render(self, site_file: str, record: PageRecord, settings: str, out_dir: Path) -> str | None:
         """Why ``site_file`` must be rendered again, or None when the published copy is right."""

@@ -21,7 +21,12 @@ Both are pure functions of their input (plus the resolver) and safe on hostile i
   :data:`MAX_OPEN_FORMATTING` ``<b>``-like elements open, which an HTML parser re-opens in every
   later block) is rendered as text instead, since HTML tree building is quadratic in depth;
 * Pygments only sees code blocks of a known language and at most
-  :data:`MAX_HIGHLIGHT_CHARS` long, and a lexer error falls back to plain text.
+  :data:`MAX_HIGHLIGHT_CHARS` long, and a lexer error falls back to plain text;
+* a body longer than :data:`~helpgen.render.limits.MAX_MARKDOWN_CHARS` is cut, and one that
+  takes longer than :data:`~helpgen.render.limits.MAX_RENDER_SECONDS` is shown as plain text,
+  each under a visible notice (:mod:`helpgen.render.limits`).
+
+Articles may keep ``<iframe>`` embeds from the configured ``iframe_hosts`` only.
 """
 
 from __future__ import annotations
@@ -48,6 +53,19 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from helpgen.render.limits import (
+    MAX_MARKDOWN_CHARS,
+    MAX_RENDER_SECONDS,
+    OverBudget,
+    check_clock,
+    cut_notice,
+    cut_to_limit,
+    install_clock_checks,
+    plain_text_html,
+    same_clock,
+    start_clock,
+    too_slow_notice,
+)
 from helpgen.render.sanitize import (
     CALLOUT_KINDS,
     LinkResolver,
@@ -63,6 +81,7 @@ __all__ = [
     "highlight_css",
     "render_article",
     "render_customer",
+    "render_customer_body",
 ]
 
 logger = logging.getLogger(__name__)
@@ -96,48 +115,98 @@ class TocEntry:
 
 @dataclass(frozen=True)
 class RenderedMarkdown:
-    """A rendered article: sanitised HTML and its table of contents, in document order."""
+    """A rendered body: sanitised HTML, its table of contents (articles) in document order,
+    and what the parser limits changed (empty for every ordinary body), for the build report."""
 
     html: str
     toc: tuple[TocEntry, ...]
+    limits: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
 # Public API
 
 
-def render_article(markdown: str, *, resolve_link: LinkResolver | None = None) -> RenderedMarkdown:
+def render_article(
+    markdown: str,
+    *,
+    resolve_link: LinkResolver | None = None,
+    iframe_hosts: Iterable[str] = (),
+    time_budget: float = MAX_RENDER_SECONDS,
+) -> RenderedMarkdown:
     """Render an article's Markdown to sanitised HTML plus its ``h2``/``h3`` table of contents.
 
     Every ``href`` and ``src`` (Markdown or raw HTML) is passed to ``resolve_link``; the
-    URL it returns is used if it is safe, dropped if not.
+    URL it returns is used if it is safe, dropped if not. ``<iframe>`` is kept only from
+    ``iframe_hosts``. Past the parser limits (:mod:`helpgen.render.limits`) the body is cut,
+    or shown as plain text, under a visible notice; ``limits`` says which.
     """
-    markdown = replace_lone_surrogates(markdown)
+    markdown, dropped = cut_to_limit(replace_lone_surrogates(markdown))
+    limits = [_cut_note(dropped)] if dropped else []
     env: dict[str, Any] = {}
-    tokens = _ARTICLE_MD.parse(markdown, env)
-    parser = _ARTICLE_MD
-    if _raw_html_too_deep(tokens):
-        logger.warning(
-            "article raw HTML nests deeper than %d levels (or leaves more than %d formatting "
-            "elements open): rendering its HTML as text",
-            MAX_RAW_HTML_DEPTH,
-            MAX_OPEN_FORMATTING,
-        )
-        env = {}
-        parser = _ARTICLE_MD_WITHOUT_HTML
-        tokens = parser.parse(markdown, env)
-    html = parser.renderer.render(tokens, parser.options, env)
+    start_clock(env, time_budget)
+    try:
+        tokens = _ARTICLE_MD.parse(markdown, env)
+        parser = _ARTICLE_MD
+        if _raw_html_too_deep(tokens):
+            logger.warning(
+                "article raw HTML nests deeper than %d levels (or leaves more than %d formatting "
+                "elements open): rendering its HTML as text",
+                MAX_RAW_HTML_DEPTH,
+                MAX_OPEN_FORMATTING,
+            )
+            limits.append(
+                f"its raw HTML nests deeper than {MAX_RAW_HTML_DEPTH} levels (or leaves more than "
+                f"{MAX_OPEN_FORMATTING} formatting elements open), so it is shown as text"
+            )
+            env = same_clock(env)
+            parser = _ARTICLE_MD_WITHOUT_HTML
+            tokens = parser.parse(markdown, env)
+        html = parser.renderer.render(tokens, parser.options, env)
+    except OverBudget as exc:
+        return _too_slow(markdown, exc, limits)
     toc: list[TocEntry] = env.get(_ENV_TOC, [])
+    html = sanitize_article_html(html, resolve_link=resolve_link, iframe_hosts=iframe_hosts)
     return RenderedMarkdown(
-        html=sanitize_article_html(html, resolve_link=resolve_link),
+        html=html + cut_notice(dropped) if dropped else html,
         toc=tuple(toc),
+        limits=tuple(limits),
     )
 
 
 def render_customer(markdown: str, *, resolve_link: LinkResolver | None = None) -> str:
     """Render customer-written Markdown (raw HTML shown as text) to strictly sanitised HTML."""
-    html = _CUSTOMER_MD.render(replace_lone_surrogates(markdown))
-    return sanitize_customer_html(html, resolve_link=resolve_link)
+    return render_customer_body(markdown, resolve_link=resolve_link).html
+
+
+def render_customer_body(
+    markdown: str, *, resolve_link: LinkResolver | None = None, time_budget: float = MAX_RENDER_SECONDS
+) -> RenderedMarkdown:
+    """:func:`render_customer`, also saying what the parser limits changed (no TOC)."""
+    markdown, dropped = cut_to_limit(replace_lone_surrogates(markdown))
+    limits = [_cut_note(dropped)] if dropped else []
+    env: dict[str, Any] = {}
+    start_clock(env, time_budget)
+    try:
+        html = _CUSTOMER_MD.render(markdown, env)
+    except OverBudget as exc:
+        return _too_slow(markdown, exc, limits)
+    html = sanitize_customer_html(html, resolve_link=resolve_link)
+    return RenderedMarkdown(html=html + cut_notice(dropped) if dropped else html, toc=(), limits=tuple(limits))
+
+
+def _cut_note(dropped: int) -> str:
+    return f"it is longer than {MAX_MARKDOWN_CHARS:,} characters; its last {dropped:,} are not shown"
+
+
+def _too_slow(markdown: str, exc: OverBudget, limits: list[str]) -> RenderedMarkdown:
+    """The plain-text fallback for a body that ran out of time (escaped: no sanitiser needed)."""
+    logger.warning("a body %s; showing it as plain text", exc)
+    return RenderedMarkdown(
+        html=too_slow_notice() + plain_text_html(markdown),
+        toc=(),
+        limits=(*limits, f"it {exc}, so it is shown as plain text"),
+    )
 
 
 def highlight_css() -> str:
@@ -434,6 +503,7 @@ def _render_fence(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: _Env
 ) -> str:
     token = tokens[idx]
+    check_clock(env)  # highlighting is the slow part of rendering
     return _highlight_code(token.content, _fence_language(token.info))
 
 
@@ -482,6 +552,7 @@ def _article_parser(*, html: bool) -> MarkdownIt:
     md.core.ruler.push("helpgen_heading_ids", _heading_ids)
     md.core.ruler.push("helpgen_table_alignment", _table_alignment_classes)
     md.add_render_rule("fence", _render_fence)
+    install_clock_checks(md)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
     md.add_render_rule("footnote_anchor_name", _render_footnote_anchor_name)
@@ -504,6 +575,7 @@ def _customer_parser() -> MarkdownIt:
     md.core.ruler.after("block", "helpgen_demote_headings", _demote_headings)
     md.core.ruler.push("helpgen_table_alignment", _drop_table_alignment)
     md.add_render_rule("fence", _render_plain_fence)
+    install_clock_checks(md)
     return md
 
 

@@ -15,9 +15,12 @@ from urllib.parse import unquote, urlsplit
 
 
 from helpgen.content.snapshot import Snapshot
+from helpgen.content.validate import check_snapshot
 from helpgen.cstar._models import Article, Category, Comment, Post, PostThread, Topic
 from helpgen.render.bodies import ARTICLE, CUSTOMER, Body, BodyRenderer
+from helpgen.render.colors import safe_color
 from helpgen.render.paths import SitePaths, relative_url
+from helpgen.render.search_pages import plan_search_pages
 
 __all__ = [
     "Page",
@@ -46,7 +49,6 @@ STATUS_LABELS = {
 HOME_POPULAR = 6
 RECENT_POSTS = 5
 MORE_IN_CATEGORY = 5
-_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 _CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
 
 
@@ -64,6 +66,7 @@ class SiteSettings:
     analytics: bool = True
     respect_dnt: bool = True
     feedback: bool = True
+    content_security_policy: str = ""  # the <meta> CSP of every page (render/csp.py)
 
 
 @dataclass(frozen=True)
@@ -251,10 +254,6 @@ def _read_time(value: str | None) -> str | None:
     return f"{value} min" if value.isdigit() else value
 
 
-def _safe_color(value: str | None) -> str | None:
-    return value if value and _HEX_COLOR.match(value) else None
-
-
 def _index(snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer) -> _Site:
     paths = SitePaths()
     for fixed in ("categories/", "articles/", "community/", "community/posts/", "assets/", "media/"):
@@ -293,7 +292,7 @@ def _index(snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer) -
             path=paths.assign("category", "categories/", c.id, c.slug),
             description=c.description,
             icon=c.icon,
-            color=_safe_color(c.color),
+            color=safe_color(c.color),
             article_count=counts.get(c.id, 0),
         )
         for c in categories
@@ -464,7 +463,7 @@ def _api_host(settings: SiteSettings) -> str:
 def _render_comment(site: _Site, comment: Comment, resolver: _LinkResolver) -> CommentView:
     return CommentView(
         id=comment.id,
-        html=Body(CUSTOMER, comment.body, resolver, site.renderer),
+        html=Body(CUSTOMER, comment.body, resolver, site.renderer, f"comment {comment.id!r} on {resolver.owner}"),
         author_name=comment.author_name,
         is_official=comment.is_official,
         created_at=comment.created_at,
@@ -476,10 +475,15 @@ def plan_pages(
 ) -> tuple[list[Page], list[str]]:
     """Every page of the site, in a stable order, and the warnings found on the way.
 
-    Bodies are not rendered here: each is a :class:`~helpgen.render.bodies.Body` that
-    renders (through ``renderer``'s cache) when a template prints it.
+    The content is checked first (``content.validate``: bad data becomes warnings and
+    fallbacks). Bodies are not rendered here: each is a :class:`~helpgen.render.bodies.Body`
+    that renders (through ``renderer``'s cache) when a template prints it, adding a warning
+    to the returned list if it fails or hits a parser limit.
     """
+    snapshot, content_warnings = check_snapshot(snapshot)
     site = _index(snapshot, settings, renderer or BodyRenderer())
+    site.warnings[:0] = content_warnings
+    site.renderer.report_to(site.warnings)
     api_host = _api_host(settings)
     category_links = [site.category_links[c.id] for c in site.categories]
     topic_links = [site.topic_links[t.id] for t in site.topics]
@@ -534,8 +538,9 @@ def plan_pages(
         )
 
     for group in [*by_category.values(), uncategorised]:
+        by_views = sorted(group, key=lambda a: (-a.view_count, a.title.lower()))  # once per category
         for index, article in enumerate(group):
-            pages.append(_article_page(site, article, group, index, home, common, api_host))
+            pages.append(_article_page(site, article, group, by_views, index, home, common, api_host))
 
     if site.topics or site.threads:
         pages.append(
@@ -570,6 +575,18 @@ def plan_pages(
     for thread in site.threads:
         pages.append(_post_page(site, thread, home, community_crumb, common, api_host))
 
+    pages.extend(
+        plan_search_pages(
+            categories=category_links,
+            topics=topic_links,
+            articles=[_article_link(site, a) for a in site.articles],
+            popular=popular,
+            common=common,
+            home=home,
+            crumb=Crumb,
+            page=Page,
+        )
+    )
     pages.append(
         Page(
             kind="not_found",
@@ -587,6 +604,7 @@ def _article_page(
     site: _Site,
     article: Article,
     group: list[Article],
+    by_views: list[Article],
     index: int,
     home: Crumb,
     common: dict[str, Any],
@@ -596,15 +614,13 @@ def _article_page(
     category = site.article_category[article.id]
     category_link = site.category_links[category.id] if category else None
     resolver = _LinkResolver(site, path, f"article {article.slug!r}", api_host)
-    others = sorted(
-        (a for a in group if a.id != article.id), key=lambda a: (-a.view_count, a.title.lower())
-    )[:MORE_IN_CATEGORY] if category else []
+    others = [a for a in by_views[: MORE_IN_CATEGORY + 1] if a.id != article.id][:MORE_IN_CATEGORY] if category else []
     crumbs = [home] + ([Crumb(category_link.name, category_link.path)] if category_link else [])
     view = ArticleView(
         title=article.title,
         slug=article.slug,
         excerpt=article.excerpt,
-        html=Body(ARTICLE, article.content or "", resolver, site.renderer),
+        html=Body(ARTICLE, article.content or "", resolver, site.renderer, resolver.owner),
         updated_at=article.updated_at,
         published_at=article.published_at,
         read_time=_read_time(article.read_time),
@@ -648,7 +664,7 @@ def _post_page(
     view = PostView(
         title=post.title,
         slug=post.slug,
-        html=Body(CUSTOMER, post.body, resolver, site.renderer),
+        html=Body(CUSTOMER, post.body, resolver, site.renderer, resolver.owner),
         status=link.status,
         status_label=link.status_label,
         vote_count=post.vote_count,

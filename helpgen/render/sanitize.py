@@ -5,11 +5,14 @@ Two policies, both allow-lists:
 * **article** — Markdown written by the team's support agents, which may embed raw HTML.
   Keeps formatting, headings with ids, tables, code with Pygments classes, images, links,
   ``<details>``, ``<kbd>``, ``<mark>``, footnotes, callouts and disabled task-list checkboxes.
+  ``<iframe>`` survives only with an ``https`` ``src`` on a host of ``[security]
+  iframe_hosts`` (empty by default: no iframes); it is then sandboxed, lazy, sent with a
+  fixed ``allow`` and referrer policy, and emptied of content. Any other iframe is removed.
 * **customer** — community posts and comments, written by anyone. No ids, no classes, no
   ``h1``/``h2``, no ``<details>``, no image sizes; every link gets
   ``rel="nofollow ugc noopener"`` and no ``target``.
 
-Both drop every event handler, ``style`` attribute, form, frame, script, SVG and MathML, and
+Both drop every event handler, ``style`` attribute, form, script, SVG and MathML, and
 allow only ``http``, ``https``, ``mailto`` and relative URLs (ammonia parses the attribute as a
 browser would, so entity-, whitespace- and case-obfuscated ``javascript:`` is caught too).
 Every ``<img>`` is made ``loading="lazy"``.
@@ -23,9 +26,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Iterable, Mapping, Set
+from dataclasses import dataclass, field, replace
+from functools import cache, cached_property
+from urllib.parse import urlsplit
 
 import nh3
 from pygments.token import STANDARD_TYPES
@@ -33,6 +37,7 @@ from pygments.token import STANDARD_TYPES
 __all__ = [
     "ALLOWED_URL_SCHEMES",
     "LinkResolver",
+    "is_allowed_frame_src",
     "is_safe_url",
     "replace_lone_surrogates",
     "sanitize_article_html",
@@ -82,6 +87,26 @@ def replace_lone_surrogates(text: str) -> str:
     return text
 
 
+_FRAME_SRC = re.compile(r"https://[^\s\\\"'<>`]+")
+
+
+def is_allowed_frame_src(url: str, hosts: Set[str]) -> bool:
+    """Return whether ``url`` is a plain ``https`` URL on one of ``hosts`` (exact, lowercase)."""
+    if not _FRAME_SRC.fullmatch(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    return (
+        parts.username is None
+        and parts.password is None
+        and port is None
+        and (parts.hostname or "") in hosts
+    )
+
+
 def is_safe_url(url: str) -> bool:
     """Return whether a browser would treat ``url`` as relative or as an allowed scheme."""
     cleaned = _URL_REMOVE.sub("", url.strip(_URL_STRIP))
@@ -99,6 +124,7 @@ class _Policy:
     tag_attribute_values: Mapping[str, Mapping[str, Set[str]]] = field(default_factory=dict)
     set_tag_attribute_values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     link_rel: str | None = None
+    frame_hosts: frozenset[str] = frozenset()  # iframe src hosts; empty: no <iframe> at all
 
     def cleaner(
         self, attribute_filter: Callable[[str, str, str], str | None] | None = None
@@ -106,7 +132,7 @@ class _Policy:
         """Build the nh3 cleaner for this policy (cheap: tens of microseconds)."""
         return nh3.Cleaner(
             tags=set(self.tags),
-            clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+            clean_content_tags=set(_CLEAN_CONTENT_TAGS - self.tags),
             attributes={tag: set(names) for tag, names in self.attributes.items()},
             attribute_filter=attribute_filter,
             strip_comments=True,
@@ -181,6 +207,38 @@ ARTICLE_POLICY = _Policy(
     link_rel=None,
 )
 
+# What an allowed iframe gets, whatever was written: the player still works (scripts, its own
+# origin, fullscreen, popups to the video site), but it cannot navigate the help page away.
+FRAME_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups allow-popups-to-escape-sandbox"
+FRAME_ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+FRAME_REFERRER_POLICY = "strict-origin-when-cross-origin"  # video hosts need the origin
+
+
+@cache
+def article_policy(iframe_hosts: frozenset[str] = frozenset()) -> _Policy:
+    """The article policy, allowing iframes from ``iframe_hosts`` (none when empty)."""
+    if not iframe_hosts:
+        return ARTICLE_POLICY
+    return replace(
+        ARTICLE_POLICY,
+        tags=ARTICLE_POLICY.tags | {"iframe"},
+        attributes={
+            **ARTICLE_POLICY.attributes,
+            "iframe": frozenset({"src", "title", "width", "height", "allowfullscreen"}),
+        },
+        set_tag_attribute_values={
+            **ARTICLE_POLICY.set_tag_attribute_values,
+            "iframe": {
+                "sandbox": FRAME_SANDBOX,
+                "allow": FRAME_ALLOW,
+                "referrerpolicy": FRAME_REFERRER_POLICY,
+                "loading": "lazy",
+            },
+        },
+        frame_hosts=iframe_hosts,
+    )
+
+
 CUSTOMER_LINK_REL = "nofollow ugc noopener"
 
 CUSTOMER_POLICY = _Policy(
@@ -198,9 +256,46 @@ CUSTOMER_POLICY = _Policy(
 )
 
 
+_FRAME_SIZE = re.compile(r"[0-9]{1,4}")
+# nh3 serialises attribute values with <, > and " escaped, and an iframe's content is raw text
+# that cannot contain "</iframe>": so this finds every iframe of sanitised output exactly.
+_SANITISED_IFRAME = re.compile(r"<iframe\b([^<>]*)>.*?</iframe>", re.DOTALL)
+
+
+_SANITISED_ATTRIBUTE = re.compile(r'\s([a-z-]+)="([^"]*)"')
+_FRAME_ATTRIBUTE_ORDER = ("src", "title", "width", "height", "allowfullscreen", "allow", "sandbox", "referrerpolicy", "loading")
+
+
+def _finish_iframes(html: str) -> str:
+    """Drop iframes whose ``src`` was refused; empty the others and order their attributes.
+
+    nh3 adds the fixed attributes in no particular order, so they are put in a fixed one:
+    the same article must always give the same bytes.
+    """
+
+    def finish(match: re.Match[str]) -> str:
+        attributes = dict(_SANITISED_ATTRIBUTE.findall(match.group(1)))
+        if "src" not in attributes:
+            return ""
+        ordered = "".join(
+            f' {name}="{attributes[name]}"' for name in _FRAME_ATTRIBUTE_ORDER if name in attributes
+        )
+        return f"<iframe{ordered}></iframe>"
+
+    return _SANITISED_IFRAME.sub(finish, html) if "<iframe" in html else html
+
+
+def _frame_attribute(policy: _Policy, attribute: str, value: str) -> str | None:
+    if attribute == "src":
+        return value if is_allowed_frame_src(value, policy.frame_hosts) else None
+    if attribute in ("width", "height"):
+        return value if _FRAME_SIZE.fullmatch(value) else None
+    return value
+
+
 def _clean(html: str, policy: _Policy, resolve_link: LinkResolver | None) -> str:
     html = replace_lone_surrogates(html)  # nh3 would raise on them
-    if resolve_link is None:
+    if resolve_link is None and not policy.frame_hosts:
         return policy.plain_cleaner.clean(html)
 
     # nh3 swallows exceptions raised in the filter (it strips the attribute and reports to
@@ -208,7 +303,9 @@ def _clean(html: str, policy: _Policy, resolve_link: LinkResolver | None) -> str
     errors: list[Exception] = []
 
     def rewrite_url(tag: str, attribute: str, value: str) -> str | None:
-        if (tag, attribute) not in _URL_ATTRIBUTES or errors:
+        if tag == "iframe":
+            return _frame_attribute(policy, attribute, value)
+        if (tag, attribute) not in _URL_ATTRIBUTES or errors or resolve_link is None:
             return value
         try:
             replacement = resolve_link(value)
@@ -225,12 +322,17 @@ def _clean(html: str, policy: _Policy, resolve_link: LinkResolver | None) -> str
     cleaned = policy.cleaner(rewrite_url).clean(html)
     if errors:
         raise errors[0]
-    return cleaned
+    return _finish_iframes(cleaned) if policy.frame_hosts else cleaned
 
 
-def sanitize_article_html(html: str, *, resolve_link: LinkResolver | None = None) -> str:
-    """Return ``html`` reduced to the article allow-list, its URLs rewritten by ``resolve_link``."""
-    return _clean(html, ARTICLE_POLICY, resolve_link)
+def sanitize_article_html(
+    html: str, *, resolve_link: LinkResolver | None = None, iframe_hosts: Iterable[str] = ()
+) -> str:
+    """Return ``html`` reduced to the article allow-list, its URLs rewritten by ``resolve_link``.
+
+    ``iframe_hosts`` (lowercase host names) are the only hosts an ``<iframe src>`` may name.
+    """
+    return _clean(html, article_policy(frozenset(iframe_hosts)), resolve_link)
 
 
 def sanitize_customer_html(html: str, *, resolve_link: LinkResolver | None = None) -> str:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 
 import jinja2
 
+from helpgen.render.colors import color_class
 from helpgen.render.paths import relative_url
 
 __all__ = ["ThemeError", "Theme", "find_theme", "make_environment", "AssetManifest", "format_date", "iso_date"]
@@ -144,6 +145,7 @@ def make_environment(theme: Theme, site_templates: Path | None) -> jinja2.Enviro
     )
     env.filters["date"] = format_date
     env.filters["isodate"] = iso_date
+    env.filters["color_class"] = color_class
     return env
 
 

@@ -83,9 +83,10 @@ def run_build(site: Path, url: str, out: Path, cache: Path, report: Path) -> dic
         "--out", str(out), "--cache", str(cache), "--report", str(report), "--quiet",
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    measured = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    finished = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    measured = json.loads(finished.stdout.strip().splitlines()[-1])
     if measured["rc"] != 0:
-        raise RuntimeError(f"helpgen build exited {measured['rc']}")
+        raise RuntimeError(f"helpgen build exited {measured['rc']}: {finished.stderr.strip()}")
     data = json.loads(report.read_text())
     return {**data, **measured}
 

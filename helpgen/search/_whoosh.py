@@ -1,0 +1,226 @@
+"""The one module that imports Whoosh: the analyzer, the index, exported scores, reference search.
+
+Everything else in :mod:`helpgen.search` sees Whoosh through four calls:
+
+* :func:`analyze` turns text into index terms with Whoosh's ``StemmingAnalyzer``
+  (``RegexTokenizer`` → ``LowercaseFilter`` → ``StopFilter`` (2 to 100 characters) →
+  ``StemFilter`` with Whoosh's own, not-quite-textbook Porter stemmer). ``search.js`` is a
+  port of exactly this pipeline;
+* :func:`build_whoosh_index` indexes the search documents in memory, one Whoosh document per
+  search document, so Whoosh's docnum *is* the search document's number;
+* :func:`term_scores` yields, for every term, each document's score for that term: Whoosh's
+  BM25F is a sum of per-field BM25 scores, so a query's score is a sum of these per-(term,
+  document) numbers, each multiplied by the field's boost;
+* :func:`reference_search` runs the same query through Whoosh's own searcher (exhaustively:
+  ``limit=None``, since ``limit=10`` prunes wrongly on OR queries). Tests and the benchmark
+  compare the exported index's rankings with it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.analysis.filters import STOP_WORDS
+from whoosh.lang.porter import stem
+from whoosh.fields import TEXT, Schema
+from whoosh.filedb.filestore import FileStorage, RamStorage
+from whoosh.index import Index
+from whoosh.matching import DisjunctionMaxMatcher
+
+__all__ = [
+    "FIELD_BOOSTS",
+    "STOP_WORDS",
+    "WhooshIndex",
+    "analyze",
+    "words",
+    "ends_in_word",
+    "term_of",
+    "build_whoosh_index",
+    "reference_search",
+    "term_scores",
+]
+
+FIELD_BOOSTS: Mapping[str, float] = {
+    "title": 6.0,
+    "tags": 2.5,
+    "headings": 2.0,
+    "excerpt": 1.5,
+    "category": 1.0,
+    "body": 1.0,
+    "answer": 1.0,
+}
+"""Query-time boost of each field: an exact title match outweighs the same words in a body."""
+
+MAX_WORD_CHARS = 100
+"""Longer words are not indexed (StopFilter's ``maxsize``): no real query types one, and a
+hostile megabyte-long "word" must not become a key every search downloads."""
+
+_ANALYZER = StemmingAnalyzer(maxsize=MAX_WORD_CHARS)
+_WORDS = RegexTokenizer() | LowercaseFilter()
+_MIN_TERM = 2  # StemmingAnalyzer's StopFilter minsize
+_BM25F = scoring.BM25F(B=0.75, K1=1.2)
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text``, in order (Whoosh's ``StemmingAnalyzer``)."""
+    return [token.text for token in _ANALYZER(text)]
+
+
+def words(text: str) -> list[str]:
+    """The lowercased words of ``text`` before stop words and stemming (what a reader typed)."""
+    return [token.text for token in _WORDS(text)]
+
+
+def ends_in_word(text: str) -> bool:
+    """True when ``text`` ends inside a word (nothing typed after its last word yet)."""
+    end = None
+    for token in _WORDS(text, chars=True):
+        end = token.endchar
+    return end is not None and end == len(text)
+
+
+def term_of(word: str) -> str | None:
+    """The index term of one lowercased word; None for a stop word, a one-letter word or a
+    word longer than :data:`MAX_WORD_CHARS`.
+
+    ``analyze(text) == [t for w in words(text) if (t := term_of(w))]``, which the tests check.
+    """
+    if len(word) < _MIN_TERM or len(word) > MAX_WORD_CHARS or word in STOP_WORDS:
+        return None
+    return stem(word)
+
+
+def _schema() -> Schema:
+    # No positions (no phrase search) and nothing stored: the browser index is the product.
+    return Schema(**{name: TEXT(analyzer=_ANALYZER, phrase=False) for name in FIELD_BOOSTS})
+
+
+@dataclass(frozen=True)
+class WhooshIndex:
+    """An in-memory Whoosh index; document number ``n`` is the ``n``-th document given."""
+
+    index: Index
+    doc_count: int
+
+
+class _PrivateRamStorage(RamStorage):  # type: ignore[misc]
+    """An in-memory index whose scratch files go to a private folder.
+
+    Whoosh's ``RamStorage`` writes them to ``/tmp/<index name>.tmp``, a folder shared by
+    every process on the machine: two builds at once would delete each other's files.
+    """
+
+    def __init__(self, scratch: str) -> None:
+        super().__init__()
+        self.scratch = scratch
+
+    def temp_storage(self, name: str | None = None) -> FileStorage:
+        return FileStorage(tempfile.mkdtemp(prefix="tmp-", dir=self.scratch)).create()
+
+
+def build_whoosh_index(documents: Iterable[Mapping[str, str]]) -> WhooshIndex:
+    """Index each document's field texts (unknown field names are an error) in memory."""
+    with tempfile.TemporaryDirectory(prefix=f"helpgen-whoosh-{os.getpid()}-") as scratch:
+        index = _PrivateRamStorage(scratch).create_index(_schema())
+        writer = index.writer(limitmb=256)
+        count = 0
+        for fields in documents:
+            unknown = set(fields) - set(FIELD_BOOSTS)
+            if unknown:
+                writer.cancel()
+                raise ValueError(f"unknown search fields: {sorted(unknown)}")
+            writer.add_document(**{name: text for name, text in fields.items() if text})
+            count += 1
+        writer.commit()
+    return WhooshIndex(index=index, doc_count=count)
+
+
+def term_scores(whoosh: WhooshIndex) -> Iterator[tuple[str, dict[int, float]]]:
+    """Every term with ``{docnum: score}``: the sum over fields of boost × Whoosh's BM25F score.
+
+    Terms come in Whoosh's lexicon order (by UTF-8 bytes); each term's scores are complete.
+    """
+    with whoosh.index.searcher(weighting=_BM25F) as searcher:
+        reader = searcher.reader()
+        lexicons = {name: iter(reader.lexicon(name)) for name in FIELD_BOOSTS}
+        heads: dict[str, bytes] = {}
+        for name, lexicon in lexicons.items():
+            head = next(lexicon, None)
+            if head is not None:
+                heads[name] = head
+        while heads:
+            current = min(heads.values())
+            scores: dict[int, float] = {}
+            for name in [n for n, head in heads.items() if head == current]:
+                boost = FIELD_BOOSTS[name]
+                matcher = searcher.postings(name, current, weighting=_BM25F)
+                while matcher.is_active():
+                    docnum = matcher.id()
+                    scores[docnum] = scores.get(docnum, 0.0) + boost * matcher.score()
+                    matcher.next()
+                following = next(lexicons[name], None)
+                if following is None:
+                    del heads[name]
+                else:
+                    heads[name] = following
+            yield current.decode("utf-8"), scores
+
+
+class _DisjunctionMaxMatcher(DisjunctionMaxMatcher):
+    """Whoosh 2.7's ``DisjunctionMaxMatcher.score`` takes the max of both sides even when one
+    side sits on a later document, mixing in another document's score; this one does not."""
+
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not a.is_active():
+            return float(b.score())
+        if not b.is_active() or a.id() < b.id():
+            return float(a.score())
+        if b.id() < a.id():
+            return float(b.score())
+        return max(float(a.score()), float(b.score()))
+
+
+class _DisjunctionMax(wq.DisjunctionMax):
+    """``DisjunctionMax`` (a document scores its best sub-query) on the fixed matcher."""
+
+    def _matcher(self, subs, searcher, context):  # type: ignore[no-untyped-def]
+        reader = searcher.reader()
+        return self._tree_matcher(
+            subs, _DisjunctionMaxMatcher, searcher, context, lambda q: q.estimate_size(reader), tiebreak=self.tiebreak
+        )
+
+
+def _term_query(term: str) -> wq.Query:
+    return wq.Or([wq.Term(name, term, boost=boost) for name, boost in FIELD_BOOSTS.items()])
+
+
+def _group_query(terms: Sequence[str]) -> wq.Query:
+    return _DisjunctionMax([_term_query(term) for term in terms])
+
+
+def reference_search(
+    whoosh: WhooshIndex, groups: Sequence[Sequence[str]], *, require_all: bool
+) -> list[tuple[int, float]]:
+    """Whoosh's own exhaustive ranking for a query of term groups: ``[(docnum, score)]``.
+
+    A group is one query word: a document matches it with any of its terms (its stem, its
+    completions, its typo corrections) and scores its best one (``DisjunctionMax``); a
+    term's score sums its fields (``Or``). ``require_all`` is the AND query (every group),
+    otherwise OR (any group); the score sums the groups. Ties are broken by docnum, as
+    Whoosh's collector does.
+    """
+    groups = [g for g in groups if g] if not require_all else list(groups)
+    if not groups or any(not g for g in groups):
+        return []
+    parts = [_group_query(terms) for terms in groups]
+    combined: wq.Query = wq.And(parts) if require_all else wq.Or(parts)
+    with whoosh.index.searcher(weighting=_BM25F) as searcher:
+        results = searcher.search(combined, limit=None)
+        return [(hit.docnum, hit.score) for hit in results]
