@@ -171,3 +171,10 @@ def test_no_page_of_the_example_site_violates_its_policy(example_site: Path, bro
     assert any(call.startswith("POST ") and call.endswith("/feedback") for call in api_calls)
     assert any(v.startswith("script-src-elem") for v in refused)
     assert any(v.startswith("style-src-attr") for v in refused)
+
+
+def test_the_readme_shows_the_default_policy_as_http_headers() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    header = header_policy(content_security_policy(connect_origins=[API]))
+    assert f'add_header Content-Security-Policy "{header}" always;' in readme  # nginx
+    assert f"  Content-Security-Policy: {header}\n" in readme  # Netlify _headers

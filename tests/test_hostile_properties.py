@@ -11,6 +11,7 @@ Markdown renderer and the slug normaliser alone.)
 from __future__ import annotations
 
 import posixpath
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def _site(t: list[str]) -> dict[str, bytes]:
             ),
         ),
     )
-    settings_ = SiteSettings(title=t[28], description=t[29], team="t", api_url="https://api.example",
+    # Site settings come from helpgen.toml, where TOML itself rules out lone surrogates.
+    title, description = (re.sub("[\ud800-\udfff]", "\ufffd", v) for v in (t[28], t[29]))
+    settings_ = SiteSettings(title=title, description=description, team="t", api_url="https://api.example",
                              content_security_policy=content_security_policy(connect_origins=["https://api.example"]))
     pages, _ = plan_pages(snapshot, settings_)
     files = {}

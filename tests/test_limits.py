@@ -55,11 +55,14 @@ def test_cut_falls_on_a_paragraph_break_before_the_limit() -> None:
 
 @pytest.mark.parametrize("kind", ["article", "customer"])
 def test_a_body_over_the_size_limit_is_cut_under_a_visible_notice(kind: str) -> None:
-    source = "A paragraph of ordinary words.\n\n" * (MAX_MARKDOWN_CHARS // 32 + 2000)
+    # Long paragraphs: cheap to parse, so the test stays fast while crossing the limit.
+    paragraph = "A paragraph of ordinary words. " * 40
+    source = (paragraph + "\n\n") * (MAX_MARKDOWN_CHARS // len(paragraph) + 20)
     rendered = render_article(source) if kind == "article" else render_customer_body(source)
     assert len(source) > MAX_MARKDOWN_CHARS
     page = _Text(rendered.html)
-    assert page.text.count("A paragraph of ordinary words.") <= MAX_MARKDOWN_CHARS // 32
+    kept = page.text.count("A paragraph of ordinary words.")
+    assert MAX_MARKDOWN_CHARS * 0.9 // 31 <= kept <= MAX_MARKDOWN_CHARS // 31
     assert "This text is too long to show in full: its last " in page.text
     (note,) = rendered.limits
     assert note.startswith(f"it is longer than {MAX_MARKDOWN_CHARS:,} characters; its last ")

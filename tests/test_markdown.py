@@ -26,11 +26,10 @@ from helpgen.render.markdown import (
     render_customer,
 )
 
-# Time bounds generous enough for a slow or busy CI machine, still far below what a quadratic
-# blow-up would take. On a 2-core dev machine the small bombs take under 1 s and the 2 MB
-# documents about 4-5 s, nearly all of it markdown-it-py's own parsing.
+# A bound generous enough for a slow or busy CI machine, still far below what a quadratic
+# blow-up would take: on a 2-core dev machine each small bomb takes well under 1 s. (The 2 MB
+# documents are not timed here; their speed is a benchmark figure.)
 BOMB_SECONDS = 10.0
-TWO_MB_SECONDS = 20.0
 
 
 class Element:
@@ -528,10 +527,11 @@ def test_parser_bombs_render_quickly(name: str, renderer: str) -> None:
     Page(html)  # well-formed enough for a browser-like parser
 
 
-def test_a_2mb_article_renders_quickly_and_keeps_its_structure() -> None:
+def test_a_2mb_article_renders_and_keeps_its_structure() -> None:
+    # Its speed is a figure for tests/benchmarks (a loaded CI box makes wall time meaningless
+    # here); pytest-timeout still fails a hang.
     source = _two_mb_article()
-    rendered, elapsed = _timed(render_article, source)
-    assert elapsed < TWO_MB_SECONDS, f"2 MB article took {elapsed:.2f}s"
+    rendered = render_article(source)
     assert isinstance(rendered, RenderedMarkdown)
     sections = source.count("## Section heading")
     assert len(rendered.toc) == sections
@@ -541,10 +541,9 @@ def test_a_2mb_article_renders_quickly_and_keeps_its_structure() -> None:
     assert "{{ not a template }}" in rendered.html
 
 
-def test_a_2mb_community_post_renders_quickly() -> None:
+def test_a_2mb_community_post_renders_and_keeps_its_structure() -> None:
     source = _two_mb_article()
-    html, elapsed = _timed(render_customer, source)
-    assert elapsed < TWO_MB_SECONDS, f"2 MB post took {elapsed:.2f}s"
+    html = render_customer(source)
     assert isinstance(html, str)
     assert html.count("<h4>Section heading</h4>") == source.count("## Section heading")
     assert "<details>" not in html and "&lt;details&gt;" in html

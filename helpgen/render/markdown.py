@@ -164,7 +164,7 @@ def render_article(
             tokens = parser.parse(markdown, env)
         html = parser.renderer.render(tokens, parser.options, env)
     except OverBudget as exc:
-        return _too_slow(markdown, exc, limits)
+        return _too_slow(markdown, exc, limits, dropped)
     toc: list[TocEntry] = env.get(_ENV_TOC, [])
     html = sanitize_article_html(html, resolve_link=resolve_link, iframe_hosts=iframe_hosts)
     return RenderedMarkdown(
@@ -190,7 +190,7 @@ def render_customer_body(
     try:
         html = _CUSTOMER_MD.render(markdown, env)
     except OverBudget as exc:
-        return _too_slow(markdown, exc, limits)
+        return _too_slow(markdown, exc, limits, dropped)
     html = sanitize_customer_html(html, resolve_link=resolve_link)
     return RenderedMarkdown(html=html + cut_notice(dropped) if dropped else html, toc=(), limits=tuple(limits))
 
@@ -199,11 +199,11 @@ def _cut_note(dropped: int) -> str:
     return f"it is longer than {MAX_MARKDOWN_CHARS:,} characters; its last {dropped:,} are not shown"
 
 
-def _too_slow(markdown: str, exc: OverBudget, limits: list[str]) -> RenderedMarkdown:
+def _too_slow(markdown: str, exc: OverBudget, limits: list[str], dropped: int) -> RenderedMarkdown:
     """The plain-text fallback for a body that ran out of time (escaped: no sanitiser needed)."""
     logger.warning("a body %s; showing it as plain text", exc)
     return RenderedMarkdown(
-        html=too_slow_notice() + plain_text_html(markdown),
+        html=too_slow_notice() + plain_text_html(markdown) + (cut_notice(dropped) if dropped else ""),
         toc=(),
         limits=(*limits, f"it {exc}, so it is shown as plain text"),
     )

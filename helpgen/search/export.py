@@ -63,7 +63,7 @@ class IndexSettings:
     scale: int = 1000  # scores are stored as round(score * scale): exact sums, ties as Whoosh
     top: int = 16  # the best postings of a term kept in its shard (all of them, if no more)
     tier_growth: int = 4  # further tiers: 3 × top, then 4 times larger each time
-    block: int = 32  # aimed-for postings per block (by document number) of a term
+    block: int = 64  # aimed-for postings per block (by document number) of a term
     shard_bytes: int = 2400  # aimed-for size of a term shard (JSON, before gzip)
     docs_per_shard: int = 1
     lexicon_bytes: int = 6000

@@ -224,6 +224,19 @@ class PageInspector:
         self._current = findings = Findings(page=url)
         self._script_ids.clear()
         self.page.goto(url, wait_until="load")
+        return self._collect(findings, poke)
+
+    def inspect_typing(self, url: str, selector: str, text: str) -> Findings:
+        """Load ``url``, type ``text`` into ``selector`` (a search box showing results as you
+        type), and return what was caught once the results are shown."""
+        self._current = findings = Findings(page=f"{url} typing {text!r}")
+        self._script_ids.clear()
+        self.page.goto(url, wait_until="load")
+        self.page.locator(selector).fill(text)
+        self.page.wait_for_timeout(400)  # the index shards arrive, the results render
+        return self._collect(findings, poke=True)
+
+    def _collect(self, findings: Findings, poke: bool) -> Findings:
         findings.dom = self.page.evaluate(_DOM_CHECK, {"allowedFrameHost": self.frame_host})
         if poke:
             self.page.evaluate(_FIRE_EVENTS, POKED_ELEMENTS)
