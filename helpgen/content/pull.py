@@ -38,6 +38,7 @@ from helpgen.cstar import (
     LibraryClient,
 )
 from helpgen.cstar._models import Article, Post, PostThread
+from helpgen.cstar._transport import TRUNCATED_RESPONSE
 
 __all__ = ["pull_snapshot", "PullResult", "list_request_estimate", "POPULAR_LIMIT", "PAGE_SIZE"]
 
@@ -81,11 +82,11 @@ def _now() -> str:
 def _unusable_body(error: CStarResponseError) -> bool:
     """A complete 2xx answer whose body is not JSON, or not the item's shape: bad data.
 
-    A body cut short (the transport says "truncated") or a 5xx is a failure of the network
-    or the API, not of the item: those still fail the build, keeping the last good site.
+    A body cut short in transit or a 5xx is a failure of the network or the API, not of the
+    item: those still fail the build, keeping the last good site.
     """
     status = error.status_code
-    return status is not None and 200 <= status < 300 and "truncated" not in str(error)
+    return status is not None and 200 <= status < 300 and error.code != TRUNCATED_RESPONSE
 
 
 def _article_unfetched(summary: Article, known: Article | None, error: CStarResponseError) -> Article:

@@ -339,7 +339,7 @@ class CStarTransport:
                 raise _Retry(
                     CStarResponseError(
                         f"response body truncated ({type(exc).__name__}: {exc})",
-                        code="invalid_response",
+                        code=TRUNCATED_RESPONSE,
                         status_code=response.status_code,
                         endpoint=endpoint,
                         request_id=response.headers.get("x-request-id"),
@@ -450,6 +450,10 @@ class CStarTransport:
 
 
 # ---------------------------------------------------------------------- a client's base
+
+
+# The error code of a body cut short in transit: a network failure, not bad data.
+TRUNCATED_RESPONSE = "truncated_response"
 
 
 class ClientBase:
