@@ -89,6 +89,7 @@ class ContentCache:
 
     folder: Path
     _etags: dict[str, tuple[str, bytes]] | None = field(default=None, repr=False)
+    _etags_as_loaded: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def content_dir(self) -> Path:
@@ -123,20 +124,35 @@ class ContentCache:
         write_json_atomic(self.folder / "pull.json", asdict(status))
 
     def etags(self) -> dict[str, tuple[str, bytes]]:
-        """URL → (ETag, body) of earlier list responses, for ``If-None-Match``."""
+        """URL → (ETag, body) of earlier list responses, for ``If-None-Match``.
+
+        Bodies are stored as text when they are UTF-8 (JSON always is), else as base64.
+        """
         if self._etags is None:
             raw = read_json(self.folder / "etags.json", {})
             self._etags = {}
             if isinstance(raw, dict):
                 for url, item in raw.items():
                     try:
-                        self._etags[url] = (str(item[0]), base64.b64decode(item[1]))
-                    except (TypeError, ValueError, IndexError):
+                        etag, body, encoding = str(item[0]), item[1], item[2] if len(item) > 2 else "base64"
+                        data = body.encode("utf-8") if encoding == "text" else base64.b64decode(body)
+                        self._etags[url] = (etag, data)
+                    except (TypeError, ValueError, IndexError, AttributeError):
                         continue
+            self._etags_as_loaded = {url: etag for url, (etag, _) in self._etags.items()}
         return self._etags
 
     def save_etags(self) -> None:
+        """Write the ETags back, unless no response changed them."""
         if self._etags is None:
             return
-        data = {url: [etag, base64.b64encode(body).decode()] for url, (etag, body) in sorted(self._etags.items())}
+        if {url: etag for url, (etag, _) in self._etags.items()} == self._etags_as_loaded:
+            return
+        data: dict[str, list[str]] = {}
+        for url, (etag, body) in sorted(self._etags.items()):
+            try:
+                data[url] = [etag, body.decode("utf-8"), "text"]
+            except UnicodeDecodeError:
+                data[url] = [etag, base64.b64encode(body).decode(), "base64"]
         write_json_atomic(self.folder / "etags.json", data)
+        self._etags_as_loaded = {url: etag for url, (etag, _) in self._etags.items()}
