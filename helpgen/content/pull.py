@@ -27,7 +27,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from helpgen.content.snapshot import Snapshot
 from helpgen.cstar import (
@@ -192,7 +192,37 @@ def pull_snapshot(
         if on_progress is not None and fetches % progress_every == 0:
             on_progress(held())
 
-    articles_pending = posts_pending = 0
+    def fetch_each(
+        items: list[Any],
+        noun: str,
+        fetch: Callable[[str], Any],
+        stand_in: Callable[[Any, Any, CStarResponseError], Any],
+        fetched: dict[str, Any],
+        unfetched: dict[str, Any],
+        known_items: dict[str, Any],
+        kind: str,
+        what: str,
+    ) -> None:
+        """Fetch each item's body by slug, one budget check each.
+
+        An unusable 2xx body gets a stand-in (refetched next run); a 404 means the item was
+        deleted since it was listed. ``pending_of[noun]`` follows the count, for a cut-short run.
+        """
+        for item in items:
+            check_budget(1, f"fetching {pending_of[noun]} more {noun}")
+            try:
+                fetched[item.id] = fetch(item.slug)
+            except CStarResponseError as exc:
+                if not _unusable_body(exc):
+                    raise
+                unfetched[item.id] = stand_in(item, known_items.get(item.id), exc)
+            except CStarNotFoundError as exc:
+                gone.add(item.id)
+                problems.append(f"{kind} {item.slug!r}: listed, but {what} answered 404 ({exc}); left out")
+            pending_of[noun] -= 1
+            progress()
+
+    pending_of = {"article bodies": 0, "post threads": 0}
     try:
         check_budget(estimate, "listing the content")
         categories = library.categories()
@@ -219,34 +249,16 @@ def pull_snapshot(
             and not (s.id in known_articles and known_articles[s.id].updated_at == s.updated_at)
         ]
         threads_to_fetch = [p for p in posts if not _thread_is_current(known_threads.get(p.id), p)]
-        articles_pending, posts_pending = len(to_fetch), len(threads_to_fetch)
+        pending_of.update({"article bodies": len(to_fetch), "post threads": len(threads_to_fetch)})
         log.info("pull: %d article bodies and %d post threads to fetch", len(to_fetch), len(threads_to_fetch))
-        for summary in to_fetch:
-            check_budget(1, f"fetching {articles_pending} more article bodies")
-            try:
-                fetched_articles[summary.id] = library.article(summary.slug)
-            except CStarResponseError as exc:
-                if not _unusable_body(exc):
-                    raise
-                unfetched_articles[summary.id] = _article_unfetched(summary, known_articles.get(summary.id), exc)
-            except CStarNotFoundError as exc:
-                gone.add(summary.id)
-                problems.append(f"article {summary.slug!r}: listed, but its text answered 404 ({exc}); left out")
-            articles_pending -= 1
-            progress()
-        for post in threads_to_fetch:
-            check_budget(1, f"fetching {posts_pending} more post threads")
-            try:
-                fetched_threads[post.id] = community.post(post.slug)
-            except CStarResponseError as exc:
-                if not _unusable_body(exc):
-                    raise
-                unfetched_threads[post.id] = _thread_unfetched(post, known_threads.get(post.id), exc)
-            except CStarNotFoundError as exc:
-                gone.add(post.id)
-                problems.append(f"post {post.slug!r}: listed, but its thread answered 404 ({exc}); left out")
-            posts_pending -= 1
-            progress()
+        fetch_each(
+            to_fetch, "article bodies", library.article, _article_unfetched,
+            fetched_articles, unfetched_articles, known_articles, "article", "its text",
+        )
+        fetch_each(
+            threads_to_fetch, "post threads", community.post, _thread_unfetched,
+            fetched_threads, unfetched_threads, known_threads, "post", "its thread",
+        )
     except (_OutOfRequests, CStarRateLimitError) as exc:
         if isinstance(exc, CStarRateLimitError):
             reason = f"rate limited ({exc})"
@@ -256,6 +268,7 @@ def pull_snapshot(
         partial = held()
         if on_progress is not None:
             on_progress(partial)
+        articles_pending, posts_pending = pending_of["article bodies"], pending_of["post threads"]
         if not lists_done:
             articles_pending = max(articles_pending, len(known_articles))
         return PullResult(
