@@ -22,7 +22,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterator
 
 from helpgen import __version__
@@ -36,7 +35,7 @@ from helpgen.publish import StagedSite
 from helpgen.render.bodies import BodyCache, BodyRenderer
 from helpgen.render.colors import STYLESHEET_NAME as COLORS_STYLESHEET, color_stylesheet
 from helpgen.render.csp import api_origin, content_security_policy
-from helpgen.render.fingerprints import BuildManifest, TemplateHasher, canonical, digest
+from helpgen.render.fingerprints import BuildManifest, Fingerprinter, TemplateHasher, digest
 from helpgen.render.markdown import highlight_css
 from helpgen.render.pages import SiteSettings, plan_pages
 from helpgen.render.site_writer import RenderPlan, default_jobs, render_pages
@@ -281,7 +280,7 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
     assets.add(COLORS_STYLESHEET, color_stylesheet(c.color for c in snapshot.categories).encode("utf-8"))
     env = make_environment(theme, config.templates_dir)
     templates = TemplateHasher(env)
-    settings_hash = digest([__version__, canonical(settings), assets.names, config.base_path])
+    settings_hash = digest([__version__, Fingerprinter().token(settings), assets.names, config.base_path])
     previous = BuildManifest() if full else BuildManifest.load(cache.build_manifest)
     inputs = _site_inputs(config, snapshot, settings_hash, assets, templates)
     if previous.inputs == inputs and previous.published_intact(config.out_dir):

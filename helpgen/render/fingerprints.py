@@ -27,29 +27,10 @@ from jinja2 import meta
 
 from helpgen.render.bodies import Body
 
-__all__ = ["Fingerprinter", "TemplateHasher", "BuildManifest", "PageRecord", "canonical", "digest", "OWN_CONTENT_KEYS"]
+__all__ = ["Fingerprinter", "TemplateHasher", "BuildManifest", "PageRecord", "digest", "OWN_CONTENT_KEYS"]
 
 # The context keys that hold a page's own content (the rest are dependencies).
 OWN_CONTENT_KEYS = ("article", "category", "topic", "post", "comments")
-
-
-def canonical(value: Any) -> Any:
-    """``value`` as plain JSON data; a Body becomes its fingerprint (no rendering needed)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, Body):
-        return {"body": value.fingerprint()}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, (list, tuple)):
-        return [canonical(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if callable(value):
-        return None  # url()/asset(): derived from the page path and the asset names
-    return repr(value)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
