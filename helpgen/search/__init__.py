@@ -1,9 +1,14 @@
 """Site search: a Whoosh index built at build time, exported as static files for the browser.
 
 * :mod:`~helpgen.search.documents`: pages → :class:`SearchDocument` (text from Markdown);
+* :mod:`~helpgen.search.terms`: documents → their analysed terms (cached by content, in
+  parallel) → Whoosh's BM25F score of every (term, document);
 * :mod:`~helpgen.search._whoosh`: the only module that imports Whoosh (analyzer, index,
   per-(term, document) BM25F scores, reference ranking);
-* :mod:`~helpgen.search.export`: documents → ``search/`` files (a pure function);
+* :mod:`~helpgen.search.usage`: views, helpfulness and votes → one bounded score multiplier
+  per document (the usage boost, ``[search] usage_boost``);
+* :mod:`~helpgen.search.titles`: the exact-title key that keeps a typed title's page first;
+* :mod:`~helpgen.search.export`: documents (and multipliers) → ``search/`` files (a pure function);
 * :mod:`~helpgen.search.engine`: the query algorithm in Python, the same as ``search.js``.
 
 ``docs/search.md`` describes the design and the file format.
@@ -11,13 +16,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpgen.search.documents import SearchDocument, search_documents
+from helpgen import progress
+from helpgen.search.documents import ARTICLE, SearchDocument, search_documents
+from helpgen.search.terms import AnalyzedDocument, DocumentScorer, TermCache, analyze_sources, document_sources
 from helpgen.search.engine import Hit, SearchIndexError, ResultDocument, SearchEngine, SearchResult
-from helpgen.search.export import MANIFEST, ExportedIndex, IndexSettings, export_index
+from helpgen.search.export import MANIFEST, ExportedIndex, IndexSettings, export_analyzed, export_index
+from helpgen.search.usage import usage_multipliers
 
 __all__ = [
     "ExportedIndex",
@@ -30,15 +38,49 @@ __all__ = [
     "SearchEngine",
     "SearchResult",
     "build_search_index",
+    "term_vectors",
+    "analyze_pages",
+    "export_analyzed",
+    "TermCache",
+    "AnalyzedDocument",
     "export_index",
     "open_site_index",
     "search_documents",
 ]
 
 
-def build_search_index(pages: Iterable[Any], settings: IndexSettings = IndexSettings()) -> ExportedIndex:
-    """The search index files of a site's planned pages (site path → bytes)."""
-    return export_index(search_documents(pages), settings)
+def build_search_index(
+    pages: Iterable[Any],
+    settings: IndexSettings = IndexSettings(),
+    *,
+    cache: TermCache | None = None,
+    jobs: int = 1,
+    usage_boost: float = 0.0,
+) -> ExportedIndex:
+    """The search index files of a site's planned pages (site path → bytes).
+
+    Documents whose content key is in ``cache`` are not analysed again; the others are, in
+    up to ``jobs`` worker processes, and added to ``cache`` (the caller saves it).
+    ``usage_boost`` is the weight of :mod:`helpgen.search.usage` (0: no usage boost).
+    """
+    pages = list(pages)
+    analyzed = analyze_pages(pages, cache if cache is not None else TermCache(None), jobs)
+    return export_analyzed(analyzed, settings, boosts=usage_multipliers(pages, usage_boost))
+
+
+def analyze_pages(pages: Iterable[Any], cache: TermCache, jobs: int = 1) -> list[AnalyzedDocument]:
+    """The search documents of ``pages`` (articles, then posts), analysed: from ``cache`` when
+    their content is unchanged, otherwise now, in up to ``jobs`` worker processes."""
+    sources = document_sources(pages)
+    with progress.stage("index", total=len(sources), unit="documents") as bar:
+        return analyze_sources(sources, cache, jobs, progress=bar.advance)
+
+
+def term_vectors(documents: Sequence[AnalyzedDocument], kind: str = ARTICLE) -> dict[str, dict[str, float]]:
+    """``{page path: {term: weight}}`` of the documents of one ``kind``: each term's BM25F
+    score in that document, as search ranks it (idf from all ``documents``)."""
+    scorer = DocumentScorer(documents)
+    return {doc.path: scorer.scores(doc) for doc in documents if doc.kind == kind}
 
 
 def open_site_index(site: Path) -> SearchEngine:

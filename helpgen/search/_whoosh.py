@@ -11,15 +11,23 @@ Everything else in :mod:`helpgen.search` sees Whoosh through four calls:
 * :func:`term_scores` yields, for every term, each document's score for that term: Whoosh's
   BM25F is a sum of per-field BM25 scores, so a query's score is a sum of these per-(term,
   document) numbers, each multiplied by the field's boost;
+* :class:`BM25FStatistics` computes the same scores from analysed documents without building
+  a Whoosh index: Whoosh's own ``bm25`` and ``idf`` formulas, with field lengths quantised to
+  a byte as Whoosh stores them, so the numbers are equal to the last bit (the tests compare
+  them with :func:`term_scores`). This is what a build uses: Whoosh's index writer is the
+  slow part of indexing, and analysed documents can be cached and re-used;
 * :func:`reference_search` runs the same query through Whoosh's own searcher (exhaustively:
-  ``limit=None``, since ``limit=10`` prunes wrongly on OR queries). Tests and the benchmark
-  compare the exported index's rankings with it.
+  ``limit=None``, since ``limit=10`` prunes wrongly on OR queries), with the same usage
+  multipliers as the export (BM25F's ``final()`` multiplies a document's score by its own)
+  and the same exact titles first. Tests and the benchmark compare the exported index's
+  rankings with it.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from math import log
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -32,6 +40,7 @@ from whoosh.fields import TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import Index
 from whoosh.matching import DisjunctionMaxMatcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 __all__ = [
     "FIELD_BOOSTS",
@@ -44,6 +53,8 @@ __all__ = [
     "build_whoosh_index",
     "reference_search",
     "term_scores",
+    "BM25FStatistics",
+    "FIELD_NAMES",
 ]
 
 FIELD_BOOSTS: Mapping[str, float] = {
@@ -57,6 +68,9 @@ FIELD_BOOSTS: Mapping[str, float] = {
 }
 """Query-time boost of each field: an exact title match outweighs the same words in a body."""
 
+FIELD_NAMES: tuple[str, ...] = tuple(FIELD_BOOSTS)
+"""The fields in the order their scores are summed (Whoosh's lexicon order in :func:`term_scores`)."""
+
 MAX_WORD_CHARS = 100
 """Longer words are not indexed (StopFilter's ``maxsize``): no real query types one, and a
 hostile megabyte-long "word" must not become a key every search downloads."""
@@ -64,7 +78,8 @@ hostile megabyte-long "word" must not become a key every search downloads."""
 _ANALYZER = StemmingAnalyzer(maxsize=MAX_WORD_CHARS)
 _WORDS = RegexTokenizer() | LowercaseFilter()
 _MIN_TERM = 2  # StemmingAnalyzer's StopFilter minsize
-_BM25F = scoring.BM25F(B=0.75, K1=1.2)
+_B, _K1 = 0.75, 1.2
+_BM25F = scoring.BM25F(B=_B, K1=_K1)
 
 
 def analyze(text: str) -> list[str]:
@@ -172,6 +187,51 @@ def term_scores(whoosh: WhooshIndex) -> Iterator[tuple[str, dict[int, float]]]:
             yield current.decode("utf-8"), scores
 
 
+class BM25FStatistics:
+    """Collection statistics of analysed documents, and Whoosh's BM25F score of a posting.
+
+    ``field_lengths[f]`` is the total number of tokens of field ``f`` over all documents and
+    ``doc_count`` the number of documents; a term's document frequency is per field, as in
+    Whoosh. :meth:`score` returns exactly what :func:`term_scores` yields for the same
+    documents: ``idf = log(N / (df + 1)) + 1`` (Whoosh's ``WeightingModel.idf``), the average
+    field length as ``total / N``, and the document's field length as stored by Whoosh (one
+    byte, logarithmic: ``byte_to_length(length_to_byte(n))``).
+    """
+
+    def __init__(self, doc_count: int, field_lengths: Mapping[str, int]) -> None:
+        self.doc_count = doc_count
+        self._avgfl = {
+            name: (field_lengths.get(name, 0) / (doc_count or 1)) or 1 for name in FIELD_NAMES
+        }
+        self._stored_length: dict[int, int] = {}
+
+    def idf(self, doc_frequency: int) -> float:
+        return log(self.doc_count / (doc_frequency + 1)) + 1
+
+    def stored_length(self, length: int) -> int:
+        stored = self._stored_length.get(length)
+        if stored is None:
+            stored = self._stored_length[length] = byte_to_length(length_to_byte(length))
+        return stored
+
+    def score(self, field: str, idf: float, frequency: int, length: int) -> float:
+        """Boost × BM25 of one term in one field of one document (``idf`` from :meth:`idf`)."""
+        return FIELD_BOOSTS[field] * scoring.bm25(
+            idf, float(frequency), self.stored_length(length), self._avgfl[field], _B, _K1
+        )
+
+    def length_norm(self, field: str, length: int) -> float:
+        """The part of BM25's denominator that depends on the document's field length:
+        ``K1 × ((1 − B) + B × fl / avgfl)``, computed as Whoosh's ``bm25`` computes it."""
+        return _K1 * ((1 - _B) + _B * self.stored_length(length) / self._avgfl[field])
+
+    @staticmethod
+    def fast_score(boost: float, idf: float, frequency: float, norm: float) -> float:
+        """:meth:`score` from a precomputed :meth:`length_norm`: the same operations in the
+        same order as ``whoosh.scoring.bm25``, so the same float."""
+        return boost * (idf * ((frequency * (_K1 + 1)) / (frequency + norm)))
+
+
 class _DisjunctionMaxMatcher(DisjunctionMaxMatcher):
     """Whoosh 2.7's ``DisjunctionMaxMatcher.score`` takes the max of both sides even when one
     side sits on a later document, mixing in another document's score; this one does not."""
@@ -205,8 +265,26 @@ def _group_query(terms: Sequence[str]) -> wq.Query:
     return _DisjunctionMax([_term_query(term) for term in terms])
 
 
+class _UsageBM25F(scoring.BM25F):  # type: ignore[misc]
+    """BM25F whose final score is multiplied by the document's usage multiplier."""
+
+    use_final = True
+
+    def __init__(self, multipliers: Sequence[float]) -> None:
+        super().__init__(B=_B, K1=_K1)
+        self.multipliers = multipliers
+
+    def final(self, searcher, docnum, score):  # type: ignore[no-untyped-def]
+        return score * self.multipliers[docnum]
+
+
 def reference_search(
-    whoosh: WhooshIndex, groups: Sequence[Sequence[str]], *, require_all: bool
+    whoosh: WhooshIndex,
+    groups: Sequence[Sequence[str]],
+    *,
+    require_all: bool,
+    multipliers: Sequence[float] | None = None,
+    first: Iterable[int] = (),
 ) -> list[tuple[int, float]]:
     """Whoosh's own exhaustive ranking for a query of term groups: ``[(docnum, score)]``.
 
@@ -214,13 +292,18 @@ def reference_search(
     completions, its typo corrections) and scores its best one (``DisjunctionMax``); a
     term's score sums its fields (``Or``). ``require_all`` is the AND query (every group),
     otherwise OR (any group); the score sums the groups. Ties are broken by docnum, as
-    Whoosh's collector does.
+    Whoosh's collector does. ``multipliers[docnum]`` (the usage boost) multiplies each
+    document's score; the matching documents listed in ``first`` (the exact titles) come
+    before the others, in score order.
     """
     groups = [g for g in groups if g] if not require_all else list(groups)
     if not groups or any(not g for g in groups):
         return []
     parts = [_group_query(terms) for terms in groups]
     combined: wq.Query = wq.And(parts) if require_all else wq.Or(parts)
-    with whoosh.index.searcher(weighting=_BM25F) as searcher:
+    weighting = _BM25F if multipliers is None else _UsageBM25F(multipliers)
+    with whoosh.index.searcher(weighting=weighting) as searcher:
         results = searcher.search(combined, limit=None)
-        return [(hit.docnum, hit.score) for hit in results]
+        ranked = [(hit.docnum, hit.score) for hit in results]
+    pinned = set(first)
+    return [pair for pair in ranked if pair[0] in pinned] + [pair for pair in ranked if pair[0] not in pinned]

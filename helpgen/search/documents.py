@@ -20,7 +20,15 @@ from markdown_it.token import Token
 from helpgen.render.limits import OverBudget, cut_to_limit, install_clock_checks, start_clock
 from helpgen.render.sanitize import replace_lone_surrogates
 
-__all__ = ["SearchDocument", "MarkdownText", "markdown_text", "search_documents", "EXCERPT_CHARS"]
+__all__ = [
+    "SearchDocument",
+    "MarkdownText",
+    "markdown_text",
+    "search_document",
+    "search_documents",
+    "document_inputs",
+    "EXCERPT_CHARS",
+]
 
 EXCERPT_CHARS = 160
 """Longest excerpt kept for a result (the browser shows it under the title)."""
@@ -154,10 +162,52 @@ def search_documents(pages: Iterable[Any]) -> list[SearchDocument]:
     posts: list[SearchDocument] = []
     for page in pages:
         if page.kind == ARTICLE:
-            articles.append(_article_document(page.path, page.context["article"]))
+            articles.append(search_document(page))
         elif page.kind == POST:
-            posts.append(_post_document(page.path, page.context["post"], page.context.get("comments", ())))
+            posts.append(search_document(page))
     return articles + posts
+
+
+def search_document(page: Any) -> SearchDocument:
+    """The search document of one article or post page."""
+    if page.kind == ARTICLE:
+        return _article_document(page.path, page.context["article"])
+    if page.kind == POST:
+        return _post_document(page.path, page.context["post"], page.context.get("comments", ()))
+    raise ValueError(f"a {page.kind} page is not a search document")
+
+
+def document_inputs(page: Any) -> tuple[Any, ...] | None:
+    """Everything :func:`search_document` reads from ``page``, as plain values (None when
+    the page is not a search document): equal inputs give an equal document, so a hash of
+    these keys the document's cached analysis without extracting its text."""
+    if page.kind == ARTICLE:
+        article = page.context["article"]
+        category = article.category
+        return (
+            ARTICLE,
+            page.path,
+            article.title,
+            article.excerpt or "",
+            _markdown_of(article.html),
+            list(article.tags or ()),
+            (category.name, category.slug) if category else None,
+        )
+    if page.kind == POST:
+        post = page.context["post"]
+        topic = post.topic
+        answers = [_markdown_of(c.html) for c in page.context.get("comments", ()) if c.is_official]
+        return (
+            POST,
+            page.path,
+            post.title,
+            _markdown_of(post.html),
+            answers,
+            (topic.name, topic.slug) if topic else None,
+            post.status,
+            post.status_label,
+        )
+    return None
 
 
 def _article_document(path: str, article: Any) -> SearchDocument:

@@ -22,6 +22,10 @@ How a query runs (``search.js`` does exactly the same, step for step):
    tiers are read only until no unread posting can change the top ``limit`` (threshold
    algorithm: a document's best possible score is its known part plus, for each term not
    yet seen for it, the best score that term has left unread).
+5. An exact title match stays first: the documents whose analysed title equals the
+   query's analysed words (listed in the shard of the query's rarest term,
+   :mod:`helpgen.search.titles`) come before all others, in score order, whatever their
+   scores (a usage boost or a longer title's body text could otherwise outrank them).
 """
 
 from __future__ import annotations
@@ -29,18 +33,20 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 from helpgen.search._whoosh import ends_in_word, term_of, words
 from helpgen.search.export import INDEX_DIR, MANIFEST
 from helpgen.search.text import utf16_key, within_one_edit
+from helpgen.search.titles import MAX_QUERY_WORDS, anchor, query_key
 
 __all__ = ["SearchEngine", "SearchResult", "Hit", "QueryWord", "ResultDocument", "SearchIndexError"]
 
 Reader = Callable[[str], bytes]
 
-MAX_WORDS = 10
+MAX_WORDS = MAX_QUERY_WORDS
 """Words after the tenth are ignored (a pasted paragraph is not a query)."""
 
 MAX_TYPO_LENGTH = 40
@@ -257,8 +263,26 @@ class SearchEngine:
             if word.how != "stop" and list(word.terms) not in groups:
                 groups.append(list(word.terms))  # Whoosh drops a repeated word the same way
         allowed = self._allowed(kind, category)
-        hits, mode = self._rank(groups, limit, allowed)
+        first = [doc for doc in self.exact_titles(planned) if any(low <= doc < high for low, high in allowed)]
+        hits, mode = self._rank(groups, limit, allowed, set(first))
         return SearchResult(hits=tuple(hits), mode=mode, words=tuple(planned), files_read=tuple(self.files_read[start:]))
+
+    def exact_titles(self, planned: Sequence[QueryWord]) -> list[int]:
+        """The documents whose analysed title equals the query's analysed words (step 5)."""
+        if any(word.term is not None and word.how != "exact" for word in planned):
+            return []  # a word no document has: no title can equal the query
+        terms = [word.term for word in planned if word.term is not None]
+        key = query_key(terms)
+        if key is None:
+            return []
+        doc_freq: dict[str, int] = {}
+        for term in terms:
+            entry = self._entry(term)
+            if entry is None:
+                return []
+            doc_freq[term] = int(entry[0])
+        listed = self._term_shard(anchor(terms, doc_freq.__getitem__)).get("x", {}).get(key, [])
+        return [doc for doc in listed if isinstance(doc, int)]
 
     def _allowed(self, kind: str | None, category: str | None) -> list[tuple[int, int]]:
         """The ranges of document numbers a kind and a category allow (from the manifest)."""
@@ -287,7 +311,7 @@ class SearchEngine:
         return states
 
     def _rank(
-        self, groups: list[list[str]], limit: int, allowed: list[tuple[int, int]]
+        self, groups: list[list[str]], limit: int, allowed: list[tuple[int, int]], first: AbstractSet[int] = frozenset()
     ) -> tuple[list[Hit], str]:
         if not groups or all(not group for group in groups):
             return [], "none"
@@ -295,7 +319,7 @@ class SearchEngine:
         mode = "all" if all(groups) else "any"
         every_group_found = False
         while True:
-            ranking = _Ranking(groups, states, allowed, mode)
+            ranking = _Ranking(groups, states, allowed, mode, first)
             if mode == "all" and not every_group_found:
                 if ranking.some_doc_matches_every_group:
                     every_group_found = True
@@ -306,8 +330,10 @@ class SearchEngine:
                     self._read(ranking.open, states, limit)
                     continue
             top = ranking.exact[:limit]
-            threshold = top[-1].score if len(top) >= limit else -1
-            needed = [item for item in ranking.open if item.bound >= threshold]
+            threshold: float = -1
+            if len(top) >= limit:  # a full top: only a better score (or an exact title) gets in
+                threshold = float("inf") if top[-1].doc in first else top[-1].score
+            needed = [item for item in ranking.open if item.doc in first or item.bound >= threshold]
             if not needed:
                 return top, mode
             self._read(needed, states, limit)
@@ -391,6 +417,8 @@ class _Ranking:
 
     Documents are looked at in number order, the unseen ones last; on equal bounds the
     first one stays first, so the browser and Python read the same files in the same order.
+    The ``first`` documents (exact titles, allowed by the filters) are always looked at and
+    rank before the others.
     """
 
     def __init__(
@@ -399,18 +427,19 @@ class _Ranking:
         states: dict[str, _TermState],
         allowed: list[tuple[int, int]],
         mode: str,
+        first: AbstractSet[int] = frozenset(),
     ) -> None:
         self.exact: list[Hit] = []
         self.open: list[_Open] = []
         self.some_doc_matches_every_group = False
-        seen: set[int] = set()
+        seen: set[int] = set(first)
         for state in states.values():
             seen.update(state.scores)
         for doc in sorted(seen):
             if any(low <= doc < high for low, high in allowed):
                 self._document(doc, groups, states, mode)
         self._unseen(groups, states, mode)
-        self.exact.sort(key=lambda hit: (-hit.score, hit.doc))
+        self.exact.sort(key=lambda hit: (hit.doc not in first, -hit.score, hit.doc))
         self.open.sort(key=lambda item: -item.bound)  # stable: document order within a bound
 
     def _document(self, doc: int, groups: list[list[str]], states: dict[str, _TermState], mode: str) -> None:

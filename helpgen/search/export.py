@@ -6,7 +6,8 @@ under ``search/`` in the site (``docs/search.md`` has the full format)::
     manifest.json        the entry point (fixed name): format, limits, counts, the first key
                          of every term and lexicon shard, one hash per group of files
     t/{n}.{hash}.json    term shards: sorted terms from one key to the next, each with its
-                         document frequency and best postings; completions of wide prefixes
+                         document frequency and best postings; completions of wide prefixes;
+                         the documents whose whole title is a query (exact-title matches)
     p/{hash}.{n}.json    further tiers of a frequent term's postings, best first
     p/{hash}.b{n}.json   the same postings in blocks by document number (random access)
     d/{n}.{hash}.json    one document: title, path, category, status, excerpt
@@ -16,8 +17,9 @@ under ``search/`` in the site (``docs/search.md`` has the full format)::
 A term's best postings sit in its shard, the others in tiers (best first) and, all of them
 again, in blocks by document number. A query reads tiers and blocks only until its top
 results are certain (:mod:`helpgen.search.engine`), so a frequent word costs a few hundred
-bytes, not its whole posting list. Scores are integers (``round(score × scale)``), so the
-browser's sums are exact and its tie-breaks agree with Whoosh's.
+bytes, not its whole posting list. Scores are integers (``round(score × m × scale)``, ``m``
+the document's usage multiplier, :mod:`helpgen.search.usage`, 1 without a usage boost), so
+the browser's sums are exact and its tie-breaks agree with Whoosh's.
 
 Every name but the manifest's carries a content hash, so files can be cached forever. Shards
 and documents are numbered and share one hash per group (:data:`TERM_GROUP`,
@@ -33,16 +35,20 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from helpgen.search._whoosh import build_whoosh_index, term_scores
 from helpgen.search.documents import ARTICLE, POST, SearchDocument
+from helpgen.search.terms import AnalyzedDocument, analyze_document, postings
 from helpgen.search.text import utf16_key
+from helpgen.search.titles import anchor, title_key
+from helpgen.search.usage import document_multipliers
+from helpgen.workers import can_fork, fork_pool
 
 __all__ = [
     "ExportedIndex",
     "IndexSettings",
     "export_index",
+    "export_analyzed",
     "order_documents",
     "MANIFEST",
     "INDEX_DIR",
@@ -86,6 +92,11 @@ class ExportedIndex:
     def raw_bytes(self) -> int:
         return sum(len(data) for data in self.files.values())
 
+    @staticmethod
+    def content_addressed(site_path: str) -> bool:
+        """True when the file's name holds a hash of its content (every file but the manifest)."""
+        return site_path != MANIFEST
+
 
 def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -95,7 +106,10 @@ def _hash(data: bytes, length: int = 10) -> str:
     return hashlib.sha256(data).hexdigest()[:length]
 
 
-def order_documents(documents: Sequence[SearchDocument]) -> list[SearchDocument]:
+_Doc = TypeVar("_Doc", SearchDocument, AnalyzedDocument)
+
+
+def order_documents(documents: Sequence[_Doc]) -> list[_Doc]:
     """Documents in index order: articles then posts, each grouped by category or topic.
 
     Grouping makes every category a contiguous range of document numbers, so filters are
@@ -262,29 +276,97 @@ def _completions(
     return out
 
 
-def export_index(documents: Sequence[SearchDocument], settings: IndexSettings = IndexSettings()) -> ExportedIndex:
+def export_index(
+    documents: Sequence[SearchDocument],
+    settings: IndexSettings = IndexSettings(),
+    boosts: Mapping[str, float] | None = None,
+) -> ExportedIndex:
     """All index files for ``documents`` (in :func:`order_documents` order), as site paths."""
-    ordered = order_documents(documents)
-    whoosh = build_whoosh_index(doc.fields for doc in ordered)
+    return export_analyzed([analyze_document(doc) for doc in documents], settings, boosts=boosts)
 
-    postings_by_term: dict[str, list[tuple[int, int]]] = {}
-    total_postings = 0
-    for term, scores in term_scores(whoosh):
-        postings_by_term[term] = [
-            (doc, max(1, int(round(score * settings.scale)))) for doc, score in scores.items()
-        ]
-        total_postings += len(scores)
-    terms = sorted(postings_by_term, key=utf16_key)
-    doc_freq = {term: len(postings_by_term[term]) for term in terms}
 
+_ENTRY_JOB: tuple[dict[str, dict[int, float]], list[str], int, IndexSettings, list[float] | None] | None = None
+
+
+def _entries_of(terms: Sequence[str], scores_by_term: Mapping[str, Mapping[int, float]], doc_count: int,
+                settings: IndexSettings, multipliers: Sequence[float] | None = None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Shard entries (term → JSON) and posting files of ``terms``, with scores as integers
+    (each multiplied by its document's usage multiplier, when there are any)."""
+    scale = settings.scale
     files: dict[str, bytes] = {}
     entries: dict[str, bytes] = {}
     for term in terms:
-        entries[term] = _json(_term_entry(postings_by_term[term], len(ordered), settings, files))
-    del postings_by_term
+        if multipliers is None:
+            postings_list = [(doc, max(1, int(round(score * scale)))) for doc, score in scores_by_term[term].items()]
+        else:
+            postings_list = [
+                (doc, max(1, int(round(score * multipliers[doc] * scale)))) for doc, score in scores_by_term[term].items()
+            ]
+        entries[term] = _json(_term_entry(postings_list, doc_count, settings, files))
+    return entries, files
 
+
+def _entries_of_slice(bounds: tuple[int, int]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    assert _ENTRY_JOB is not None
+    scores_by_term, terms, doc_count, settings, multipliers = _ENTRY_JOB
+    return _entries_of(terms[bounds[0] : bounds[1]], scores_by_term, doc_count, settings, multipliers)
+
+
+# Below this many postings, forking workers for the term entries costs more than it saves.
+MIN_POSTINGS_PER_WORKER = 200_000
+
+
+def export_analyzed(
+    documents: Sequence[AnalyzedDocument],
+    settings: IndexSettings = IndexSettings(),
+    jobs: int = 1,
+    *,
+    boosts: Mapping[str, float] | None = None,
+) -> ExportedIndex:
+    """All index files for analysed ``documents`` (:mod:`helpgen.search.terms`), as site paths.
+
+    The same documents give the same bytes as :func:`export_index` on their source documents,
+    whatever ``jobs`` (the number of forked worker processes that write the terms' entries).
+    ``boosts`` maps a document's path to its usage multiplier (:mod:`helpgen.search.usage`);
+    empty or None means no usage boost, and the same bytes as without it.
+    """
+    global _ENTRY_JOB
+    ordered = order_documents(documents)
+    multipliers = document_multipliers((doc.path for doc in ordered), boosts) if boosts else None
+    scores_by_term, _ = postings(ordered)
+    terms = sorted(scores_by_term, key=utf16_key)
+    doc_freq = {term: len(scores_by_term[term]) for term in terms}
+    total_postings = sum(doc_freq.values())
+
+    workers = max(1, min(jobs, total_postings // MIN_POSTINGS_PER_WORKER))
+    files: dict[str, bytes] = {}
+    entries: dict[str, bytes] = {}
+    if workers > 1 and can_fork():
+        # Slices of about equal postings, a few per worker so a slow one does not hold the rest.
+        slices: list[tuple[int, int]] = []
+        target, start, size = total_postings / (workers * 4), 0, 0
+        for index, term in enumerate(terms):
+            size += doc_freq[term]
+            if size >= target:
+                slices.append((start, index + 1))
+                start, size = index + 1, 0
+        if start < len(terms):
+            slices.append((start, len(terms)))
+        _ENTRY_JOB = (scores_by_term, terms, len(ordered), settings, multipliers)
+        try:
+            with fork_pool(workers) as pool:
+                for part_entries, part_files in pool.imap(_entries_of_slice, slices):
+                    entries.update(part_entries)
+                    files.update(part_files)
+        finally:
+            _ENTRY_JOB = None
+    else:
+        entries, files = _entries_of(terms, scores_by_term, len(ordered), settings, multipliers)
+    del scores_by_term
+
+    titles = _exact_titles(ordered, doc_freq)
     term_runs = _partition(
-        [(term, len(entries[term]) + len(term.encode("utf-8")) + 4) for term in terms],
+        [(term, len(entries[term]) + len(term.encode("utf-8")) + 4 + len(titles.get(term, b""))) for term in terms],
         settings.shard_bytes,
         _shortest_key,
     )
@@ -295,6 +377,9 @@ def export_index(documents: Sequence[SearchDocument], settings: IndexSettings = 
         shard: bytes = b'{"t":{' + body + b"}"
         if number in completions:
             shard += b',"w":' + _json(completions[number])
+        listed = b",".join(titles[term] for term in terms[start:end] if term in titles)
+        if listed:
+            shard += b',"x":{' + listed + b"}"
         term_files.add(shard + b"}")
 
     lexicon_items = sorted(((_lexicon_key(t), t) for t in terms), key=lambda kv: utf16_key(kv[0]))
@@ -348,12 +433,34 @@ def export_index(documents: Sequence[SearchDocument], settings: IndexSettings = 
     return ExportedIndex(files=dict(sorted(files.items())), documents=len(ordered), terms=len(terms), postings=total_postings)
 
 
+def _exact_titles(ordered: Sequence[AnalyzedDocument], doc_freq: Mapping[str, int]) -> dict[str, bytes]:
+    """For each anchor term, its shard's ``"x"`` members: ``"title key":[doc, ...]``.
+
+    Every document whose title has a key (:func:`~helpgen.search.titles.title_key`) is listed
+    under it, in the shard of the key's :func:`~helpgen.search.titles.anchor` term, so a
+    query equal to a title finds its documents in a shard it reads anyway.
+    """
+    by_key: dict[str, list[int]] = {}
+    for number, doc in enumerate(ordered):
+        key = title_key(doc.record[0])
+        if key is not None:
+            by_key.setdefault(key, []).append(number)
+    members: dict[str, list[bytes]] = {}
+    for key in sorted(by_key, key=utf16_key):
+        key_terms = key.split(" ")
+        if any(term not in doc_freq for term in key_terms):
+            continue  # cannot happen (the title field has these terms); never a KeyError
+        term = anchor(key_terms, doc_freq.__getitem__)
+        members.setdefault(term, []).append(_json(key) + b":" + _json(by_key[key]))
+    return {term: b",".join(parts) for term, parts in members.items()}
+
+
 def _lexicon_key(term: str) -> str:
     """Lexicon order: by length (in code points), then by term."""
     return f"{len(term):03d}{term}"
 
 
-def _category_ranges(ordered: Sequence[SearchDocument]) -> list[list[Any]]:
+def _category_ranges(ordered: Sequence[AnalyzedDocument]) -> list[list[Any]]:
     """``[[key, first doc, end doc], ...]`` for every category and topic (for filters)."""
     ranges: list[list[Any]] = []
     for number, doc in enumerate(ordered):
@@ -366,7 +473,7 @@ def _category_ranges(ordered: Sequence[SearchDocument]) -> list[list[Any]]:
     return ranges
 
 
-def _status_labels(ordered: Iterable[SearchDocument]) -> dict[str, str]:
+def _status_labels(ordered: Iterable[AnalyzedDocument]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for doc in ordered:
         if doc.status:
@@ -374,6 +481,6 @@ def _status_labels(ordered: Iterable[SearchDocument]) -> dict[str, str]:
     return dict(sorted(labels.items()))
 
 
-def _doc_record(doc: SearchDocument) -> list[Any]:
+def _doc_record(doc: AnalyzedDocument) -> list[Any]:
     """``[title, path, category, status, excerpt]``; the kind follows from the number."""
-    return [doc.title, doc.path, doc.category, doc.status, doc.excerpt]
+    return list(doc.record)

@@ -11,9 +11,10 @@ posts by default) with helpgen, then prints:
   in the same browser through its JS API (``pagefind.js`` + WebAssembly + index chunks +
   one fragment per shown result);
 * **ranking agreement**: for 200 queries, the browser's top 10 against Whoosh's own
-  exhaustive ranking (``searcher.search(q, limit=None)``) of the same query, counted as
-  identical, differing only by ties (documents whose Whoosh scores are equal to the index's
-  1/1000 precision), or different;
+  exhaustive ranking (``searcher.search(q, limit=None)``) of the same query, with the same
+  usage multipliers (the build's default ``[search] usage_boost``) and exact titles first,
+  counted as identical, differing only by ties (documents whose Whoosh scores are equal to
+  the index's 1/1000 precision), or different;
 * **query time** in headless Chromium once the query's files are cached (median);
 * **index build time** (the build's ``search`` stage) and **index size** on disk, raw and gzip.
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import random
 import shutil
 import statistics
@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,8 @@ from helpgen.render.pages import SiteSettings, plan_pages
 from helpgen.search import search_documents
 from helpgen.search._whoosh import build_whoosh_index, reference_search, term_of, words
 from helpgen.search.export import INDEX_DIR, order_documents
+from helpgen.search.titles import title_key
+from helpgen.search.usage import usage_multipliers
 from tests.benchmarks.corpus import generate_snapshot
 from tests.benchmarks.peers_tools import ToolMissing, find_pagefind
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -205,8 +207,11 @@ def browser_rankings(browser: Any, host: StaticHost, site: Path, queries: Sequen
     return results, [r["ms"] for r in results]
 
 
-def compare_rankings(whoosh: Any, results: Sequence[Any]) -> tuple[int, int, list[str]]:
-    """(identical, ties only, descriptions of real differences) against Whoosh, limit=None."""
+def compare_rankings(
+    whoosh: Any, results: Sequence[Any], multipliers: Sequence[float], titles: dict[str, list[int]]
+) -> tuple[int, int, list[str]]:
+    """(identical, ties only, descriptions of real differences) against Whoosh, limit=None,
+    with the index's usage ``multipliers`` and the documents of exact ``titles`` (key → docs) first."""
     identical = ties = 0
     different = []
     for result in results:
@@ -214,14 +219,17 @@ def compare_rankings(whoosh: Any, results: Sequence[Any]) -> tuple[int, int, lis
         for word in result["words"]:
             if word["how"] != "stop" and word["terms"] not in groups:
                 groups.append(word["terms"])
-        ranked = reference_search(whoosh, groups, require_all=True) or reference_search(whoosh, groups, require_all=False)
+        typed = [w for w in result["words"] if w["term"] is not None]
+        first = titles.get(" ".join(w["term"] for w in typed), []) if all(w["how"] == "exact" for w in typed) else []
+        ranked = reference_search(whoosh, groups, require_all=True, multipliers=multipliers, first=first)
+        ranked = ranked or reference_search(whoosh, groups, require_all=False, multipliers=multipliers)
         ours = [h["doc"] for h in result["hits"]]
         theirs = [doc for doc, _ in ranked[:RANKED]]
         if ours == theirs:
             identical += 1
             continue
         score = dict(ranked)
-        tolerance = 2 * TIE * max(len(groups), 1) + 1e-9
+        tolerance = 2 * TIE * max(len(groups), 1) * max(multipliers, default=1.0) + 1e-9
         if len(ours) == len(theirs) and all(
             abs(score.get(doc, -1.0) - expected) <= tolerance for doc, (_, expected) in zip(ours, ranked)
         ):
@@ -293,8 +301,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         browser.close()
 
     pages, _ = plan_pages(snapshot, SiteSettings(title="Bench Help Center"))
-    whoosh = build_whoosh_index(d.fields for d in order_documents(search_documents(pages)))
-    identical, ties, different = compare_rankings(whoosh, results)
+    documents = order_documents(search_documents(pages))
+    whoosh = build_whoosh_index(d.fields for d in documents)
+    boosts = usage_multipliers(pages, config.search_usage_boost)
+    titles: dict[str, list[int]] = {}
+    for number, doc in enumerate(documents):
+        key = title_key(doc.title)
+        if key is not None:
+            titles.setdefault(key, []).append(number)
+    identical, ties, different = compare_rankings(whoosh, results, [boosts.get(d.path, 1.0) for d in documents], titles)
     js_size = sum(gzip_size(p.read_bytes()) for p in (site / "assets").glob("search.*.js"))
 
     print()

@@ -6,7 +6,7 @@
   var search = root.helpgenSearch, PAGE_RESULTS = 10;
 
   function SearchPage(container, index) {
-    this.index = index; this.form = container.querySelector("form");
+    this.index = index; this.form = container.querySelector("form"); this.text = search.texts(container);
     this.input = this.form.querySelector("input[name=q]"); this.results = container.querySelector("#search-results");
     this.summary = container.querySelector("#search-summary"); this.more = container.querySelector("#search-more");
     this.fallback = container.querySelector("#search-fallback"); this.filters = container.querySelector(".search-filters");
@@ -39,20 +39,20 @@
     this.fallback.hidden = !!query;
     if (!query) { this.results.textContent = ""; this.summary.textContent = ""; this.more.hidden = true; return; }
     var options = { limit: this.limit + 1, kind: data.get("type") || null, category: data.get("category") || null, completeLast: false };
-    this.summary.textContent = "Searching…";
+    this.summary.textContent = this.text("searching");
     this.index.ready().then(function (index) { return search.fetchResults(index, query, options); }).then(function (ranked) {
       if (serial !== page.serial) return;
       var shown = ranked.documents.slice(0, page.limit), match = search.matchedTerms(ranked);
       page.results.textContent = "";
       shown.forEach(function (result) {
-        page.results.appendChild(search.resultNodes(result, new URL(result.path, page.index.base.href + "../").href, match, "li").item);
+        page.results.appendChild(search.resultNodes(result, new URL(result.path, page.index.base.href + "../").href, match, "li", page.text).item);
       });
       page.more.hidden = ranked.documents.length <= page.limit;
-      page.summary.textContent = !shown.length ? "No results for “" + query + "”."
-        : (ranked.mode === "any" ? "No page has every word; showing pages with some of them." : "Results for “" + query + "”");
+      page.summary.textContent = page.text(!shown.length ? "no_results_for" : ranked.mode === "any" ? "any_mode" : "results_for",
+        { query: query });
     }, function (error) {
       if (serial !== page.serial) return;
-      page.summary.textContent = "Search is unavailable right now.";
+      page.summary.textContent = page.text("unavailable");
       page.fallback.hidden = false;
       if (root.console) root.console.warn("helpgen search:", error);
     });

@@ -235,9 +235,38 @@
         var key = JSON.stringify(w.terms);
         if (w.how !== "stop" && !seen.has(key)) { seen.add(key); groups.push(w.terms); }
       });
-      return self.rank(groups, options.limit || 10, got[1]).then(function (ranked) {
+      return self.exactTitles(planned).then(function (titled) {
+        var allowed = got[1], first = new Set(titled.filter(function (doc) {
+          return allowed.some(function (r) { return r[0] <= doc && doc < r[1]; });
+        }));
+        return self.rank(groups, options.limit || 10, allowed, first);
+      }).then(function (ranked) {
         ranked.words = planned;
         return ranked;
+      });
+    });
+  };
+
+  /** Documents whose analysed title equals the query's analysed words (engine.py: exact_titles):
+   * listed under the query's key in the shard of its rarest term; they always rank first. */
+  SearchIndex.prototype.exactTitles = function (planned) {
+    var self = this, terms = [];
+    for (var i = 0; i < planned.length; i++) {
+      if (planned[i].term === null) continue;
+      if (planned[i].how !== "exact") return Promise.resolve([]);
+      terms.push(planned[i].term);
+    }
+    if (!terms.length) return Promise.resolve([]);
+    return Promise.all(terms.map(function (t) { return self.entry(t); })).then(function (entries) {
+      if (entries.some(function (e) { return e === undefined; })) return [];
+      var best = 0;
+      for (var k = 1; k < terms.length; k++) {
+        var df = entries[k][0], bestDf = entries[best][0];
+        if (df < bestDf || (df === bestDf && terms[k] < terms[best])) best = k;
+      }
+      return self.shard(terms[best]).then(function (shard) {
+        var listed = own(shard.x || {}, terms.join(" "));
+        return Array.isArray(listed) ? listed.filter(function (d) { return typeof d === "number"; }) : [];
       });
     });
   };
@@ -268,8 +297,9 @@
     return !this.tiers.length || this.blocksRead.has(Math.floor(doc / this.range)) ? 0 : this.tiers[0][0];
   };
 
-  SearchIndex.prototype.rank = function (groups, limit, allowed) {
+  SearchIndex.prototype.rank = function (groups, limit, allowed, first) {
     var self = this;
+    first = first || new Set();
     if (!groups.length || groups.every(function (g) { return !g.length; })) {
       return Promise.resolve({ hits: [], mode: "none" });
     }
@@ -279,15 +309,16 @@
       terms.forEach(function (t, i) { states.set(t, new TermState(t, entries[i])); });
       var mode = groups.every(function (g) { return g.length; }) ? "all" : "any", found = false;
       var step = function () {
-        var ranking = look(groups, states, allowed, mode);
+        var ranking = look(groups, states, allowed, mode, first);
         if (mode === "all" && !found) {
           if (ranking.everyGroup) found = true;
           else if (!ranking.open.length) { mode = "any"; return step(); }
           else return self.read(ranking.open, states, limit).then(step);
         }
         var top = ranking.exact.slice(0, limit);
-        var threshold = top.length >= limit ? top[top.length - 1].score : -1;
-        var needed = ranking.open.filter(function (item) { return item.bound >= threshold; });
+        var threshold = -1;  // a full top: only a better score (or an exact title) gets in
+        if (top.length >= limit) threshold = first.has(top[top.length - 1].doc) ? Infinity : top[top.length - 1].score;
+        var needed = ranking.open.filter(function (item) { return first.has(item.doc) || item.bound >= threshold; });
         if (!needed.length) return { hits: top, mode: mode };
         return self.read(needed, states, limit).then(step);
       };
@@ -295,9 +326,10 @@
     });
   };
 
-  // What is known: exact scores, and the open documents (and unseen ones) best bound first.
-  function look(groups, states, allowed, mode) {
-    var result = { exact: [], open: [], everyGroup: false }, seen = new Set();
+  // What is known: exact scores, and the open documents (and unseen ones) best bound first;
+  // the `first` documents (exact titles) are always looked at and rank before the others.
+  function look(groups, states, allowed, mode, first) {
+    var result = { exact: [], open: [], everyGroup: false }, seen = new Set(first);
     states.forEach(function (state) { state.scores.forEach(function (_, doc) { seen.add(doc); }); });
     Array.from(seen).sort(function (a, b) { return a - b; }).forEach(function (doc) {
       if (!allowed.some(function (r) { return r[0] <= doc && doc < r[1]; })) return;
@@ -335,7 +367,9 @@
       bound += best;
     });
     if (possible && terms.length) result.open.push({ bound: bound, doc: null, terms: terms });
-    result.exact.sort(function (a, b) { return b.score - a.score || a.doc - b.doc; });
+    result.exact.sort(function (a, b) {
+      return (first.has(b.doc) ? 1 : 0) - (first.has(a.doc) ? 1 : 0) || b.score - a.score || a.doc - b.doc;
+    });
     result.open.sort(function (a, b) { return b.bound - a.bound; });
     return result;
   }
@@ -418,23 +452,68 @@
     return { terms: terms, prefix: ranked.open && last && last.how === "prefix" ? last.word : "" };
   }
 
-  function describe(result) {
-    if (result.kind === "post") {
-      return "Community post" + (result.statusLabel ? " · " + result.statusLabel : "") +
-        (result.category ? " · " + result.category : "");
+  // ------------------------------------------------------------------ texts
+
+  // English texts; a page's data-i18n attribute (JSON, from the site's message catalog)
+  // replaces them. A plural text has one name per CLDR form: result_one, result_other, ...
+  var ENGLISH = {
+    kind_article: "Article", kind_post: "Community post", unavailable: "Search is unavailable right now.",
+    see_all: "See all results for \u201c{query}\u201d", no_results: "No results",
+    no_results_try_page: "No results for \u201c{query}\u201d \u2013 try the search page",
+    result_one: "{count} result", result_other: "{count} results", some_words: " matching some of the words",
+    searching: "Searching\u2026", no_results_for: "No results for \u201c{query}\u201d.",
+    any_mode: "No page has every word; showing pages with some of them.", results_for: "Results for \u201c{query}\u201d"
+  };
+
+  /** texts(element)(name, params): the text `name` in the page's language, {placeholders} filled. */
+  function texts(element) {
+    var own = {}, lang = document.documentElement.lang || "en", plural = null;
+    try { own = JSON.parse((element && element.getAttribute("data-i18n")) || "{}") || {}; } catch (e) { own = {}; }
+    try { plural = new Intl.PluralRules(lang); } catch (e) { plural = null; }
+    function lookup(name) {
+      return typeof own[name] === "string" ? own[name] : ENGLISH[name];
     }
-    return "Article" + (result.category ? " · " + result.category : "");
+    return function (name, params) {
+      params = params || {};
+      var text;
+      if (typeof params.count === "number") {
+        if (typeof own[name + "_other"] === "string") {
+          var form = plural ? plural.select(params.count) : "other";
+          text = typeof own[name + "_" + form] === "string" ? own[name + "_" + form] : own[name + "_other"];
+        } else {
+          text = ENGLISH[name + (params.count === 1 ? "_one" : "_other")];
+        }
+      } else {
+        text = lookup(name);
+      }
+      return String(text === undefined ? name : text).replace(/\{(\w+)\}/g, function (whole, key) {
+        if (!Object.prototype.hasOwnProperty.call(params, key)) return whole;
+        var value = params[key];
+        return typeof value === "number" ? value.toLocaleString(lang) : String(value);
+      });
+    };
   }
 
-  function resultNodes(result, url, match, tag) {
+  function describe(result, text) {
+    if (result.kind === "post") {
+      return text("kind_post") + (result.statusLabel ? " · " + result.statusLabel : "") +
+        (result.category ? " · " + result.category : "");
+    }
+    return text("kind_article") + (result.category ? " · " + result.category : "");
+  }
+
+  /** A result as `tag` (li): its title in a link to `url`, or, with linkTag "span", in a span
+   * (an ARIA option must not contain a link: the header box navigates itself). */
+  function resultNodes(result, url, match, tag, text, linkTag) {
+    text = text || texts(null);
     var item = el(tag, "search-result search-result-" + result.kind);
-    var link = el("a", "search-result-link");
-    link.href = url;
+    var link = el(linkTag || "a", "search-result-link");
+    if (!linkTag || linkTag === "a") link.href = url;
     var title = el("span", "search-result-title");
     highlight(title, result.title, match.terms, match.prefix);
     link.appendChild(title);
     item.appendChild(link);
-    item.appendChild(el("span", "search-result-meta", describe(result)));
+    item.appendChild(el("span", "search-result-meta", describe(result, text)));
     if (result.excerpt) {
       var excerpt = el("span", "search-result-excerpt");
       highlight(excerpt, result.excerpt, match.terms, match.prefix);
@@ -461,6 +540,7 @@
     this.form = form; this.index = index; this.input = form.querySelector("input[type=search]");
     this.popup = form.querySelector(".search-popup"); this.list = form.querySelector("[role=listbox]");
     this.status = form.querySelector(".search-status"); this.page = form.getAttribute("action");
+    this.text = texts(form);
     this.active = -1; this.options = []; this.serial = 0; this.timer = 0;
     var box = this, input = this.input;
     input.setAttribute("role", "combobox");
@@ -472,6 +552,10 @@
       box.timer = setTimeout(function () { box.run(); }, DELAY_MS);
     });
     input.addEventListener("keydown", function (event) { box.key(event); });
+    this.list.addEventListener("click", function (event) {
+      var option = event.target && event.target.closest ? event.target.closest("[role=option]") : null;
+      if (option && option.getAttribute("data-href")) root.location.assign(option.getAttribute("data-href"));
+    });
     input.addEventListener("focus", function () { if (box.options.length && input.value.trim()) box.show(true); });
     document.addEventListener("click", function (event) { if (!form.contains(event.target)) box.show(false); });
     document.addEventListener("keydown", function (event) {
@@ -511,7 +595,7 @@
       this.select(this.active + step < -1 ? count - 1 : this.active + step >= count ? -1 : this.active + step);
     } else if (event.key === "Enter" && this.active >= 0 && !this.popup.hidden) {
       event.preventDefault();
-      root.location.assign(this.options[this.active].querySelector("a").href);
+      root.location.assign(this.options[this.active].getAttribute("data-href"));
     } else if (event.key === "Escape") {
       if (!this.popup.hidden) { event.preventDefault(); this.show(false); }
       else if (this.input.value) { event.preventDefault(); this.input.value = ""; this.options = []; }
@@ -529,7 +613,7 @@
     }, function (error) {
       if (serial !== box.serial) return;
       box.list.textContent = ""; box.options = [];
-      box.status.textContent = "Search is unavailable right now.";
+      box.status.textContent = box.text("unavailable");
       box.show(true);
       if (root.console) root.console.warn("helpgen search:", error);
     });
@@ -539,18 +623,19 @@
     var box = this, match = matchedTerms(ranked), list = this.list;
     list.textContent = "";
     this.options = ranked.documents.map(function (result, i) {
-      var nodes = resultNodes(result, new URL(result.path, box.index.base.href + "../").href, match, "li");
+      // Options hold no link (axe: nested-interactive); a click or Enter opens data-href.
+      var url = new URL(result.path, box.index.base.href + "../").href;
+      var nodes = resultNodes(result, url, match, "li", box.text, "span");
       nodes.item.id = list.id + "-" + i;
       nodes.item.setAttribute("role", "option");
       nodes.item.setAttribute("aria-selected", "false");
-      nodes.link.tabIndex = -1;
+      nodes.item.setAttribute("data-href", url);
       list.appendChild(nodes.item);
       return nodes.item;
     });
     var all = el("li", "search-all");
-    var more = el("a", "", ranked.documents.length ? "See all results for “" + query.trim() + "”" : "No results for “" + query.trim() + "” – try the search page");
-    more.href = this.page + "?q=" + encodeURIComponent(query.trim());
-    more.tabIndex = -1;
+    var more = el("span", "search-all-link", this.text(ranked.documents.length ? "see_all" : "no_results_try_page", { query: query.trim() }));
+    all.setAttribute("data-href", new URL(this.page + "?q=" + encodeURIComponent(query.trim()), document.baseURI).href);
     all.id = list.id + "-all";
     all.setAttribute("role", "option");
     all.setAttribute("aria-selected", "false");
@@ -558,8 +643,8 @@
     list.appendChild(all);
     this.options.push(all);
     this.status.textContent = ranked.documents.length
-      ? ranked.documents.length + (ranked.documents.length === 1 ? " result" : " results") + (ranked.mode === "any" ? " matching some of the words" : "")
-      : "No results";
+      ? this.text("result", { count: ranked.documents.length }) + (ranked.mode === "any" ? this.text("some_words") : "")
+      : this.text("no_results");
     this.active = -1;
     this.show(document.activeElement === this.input);
   };
@@ -567,7 +652,8 @@
   // ------------------------------------------------------------------ start
 
   var api = { analyze: analyze, words: words, termOf: termOf, stem: stem, endsInWord: endsInWord, oneEdit: oneEdit,
-    SearchIndex: SearchIndex, fetchResults: fetchResults, resultNodes: resultNodes, matchedTerms: matchedTerms };
+    SearchIndex: SearchIndex, fetchResults: fetchResults, resultNodes: resultNodes, matchedTerms: matchedTerms,
+    texts: texts };
   if (typeof module !== "undefined" && module.exports) { module.exports = api; return; }
   root.helpgenSearch = api;
 

@@ -1,0 +1,154 @@
+"""Search indexing without Whoosh's writer: analysed documents, their cache, and BM25F scores
+equal to Whoosh's own, to the last bit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpgen.build import build_site
+from helpgen.config import load_config
+from helpgen.content.snapshot import load_snapshot
+from helpgen.render.pages import SiteSettings, plan_pages
+from helpgen.search import TermCache, analyze_pages, search_documents, term_vectors
+from helpgen.search._whoosh import build_whoosh_index, term_scores
+from helpgen.search.documents import SearchDocument
+from helpgen.search.export import order_documents
+from helpgen.search.terms import analyze_document, postings
+from tests.benchmarks.corpus import generate_snapshot, mutate
+from tests.conftest import EXAMPLE_SITE
+
+
+def _pages(snapshot):
+    pages, _ = plan_pages(snapshot, SiteSettings(title="T"))
+    return pages
+
+
+def _assert_scores_are_whooshs(documents: list[SearchDocument]) -> int:
+    ordered = order_documents(documents)
+    whoosh = dict(term_scores(build_whoosh_index(doc.fields for doc in ordered)))
+    ours, _ = postings([analyze_document(doc) for doc in ordered])
+    assert set(ours) == set(whoosh)
+    for term, scores in whoosh.items():
+        assert ours[term] == scores, term  # floats compared exactly, not approximately
+    return len(whoosh)
+
+
+def test_scores_equal_whooshs_on_the_example_site() -> None:
+    snapshot = load_snapshot(load_config(EXAMPLE_SITE, environ={}).snapshot_dir)
+    assert _assert_scores_are_whooshs(search_documents(_pages(snapshot))) > 500
+
+
+def test_scores_equal_whooshs_on_a_generated_corpus_with_long_documents() -> None:
+    # Long bodies exercise Whoosh's one-byte field lengths (lossy above a few dozen tokens).
+    snapshot = generate_snapshot(120, 40, seed=11)
+    assert _assert_scores_are_whooshs(search_documents(_pages(snapshot))) > 1000
+
+
+def test_scores_equal_whooshs_with_empty_fields_and_term_only_in_one_field() -> None:
+    def doc(n: int, **fields: str) -> SearchDocument:
+        return SearchDocument("article", f"articles/{n}/", fields.get("title", ""), "", "", "", "", "", fields)
+
+    documents = [
+        doc(0, title="Reset password", body=""),
+        doc(1, title="", body="password password password reset"),
+        doc(2, title="Billing", tags="invoice", body="the a of"),
+        doc(3, title="Invoice invoice", excerpt="Invoices, billing", category="Billing"),
+    ]
+    assert _assert_scores_are_whooshs(documents) >= 4
+
+
+def test_unknown_field_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown search fields"):
+        analyze_document(SearchDocument("article", "a/", "t", "", "", "", "", "", {"titel": "x"}))
+
+
+def test_only_changed_documents_are_analysed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot = generate_snapshot(30, 10, seed=3)
+    cache_file = tmp_path / "terms"
+    cache = TermCache(cache_file)
+    first = analyze_pages(_pages(snapshot), cache, jobs=1)
+    cache.save()
+    assert len(TermCache(cache_file).entries) == 40
+
+    import helpgen.search.terms as terms
+
+    analysed: list[str] = []
+    real = terms.search_document
+    monkeypatch.setattr(terms, "search_document", lambda page: analysed.append(page.path) or real(page))
+    changed = mutate(snapshot, 1 / 30)
+    edited = [n for n, (a, b) in enumerate(zip(snapshot.articles, changed.articles)) if a != b]
+    again = analyze_pages(_pages(changed), TermCache(cache_file), jobs=1)
+    assert len(edited) == 1 and analysed == [first[edited[0]].path]
+    assert again[edited[0]].fields != first[edited[0]].fields
+    assert [d for i, d in enumerate(again) if i not in edited] == [d for i, d in enumerate(first) if i not in edited]
+
+
+def test_parallel_analysis_equals_serial(tmp_path: Path) -> None:
+    pages = _pages(generate_snapshot(260, 60, seed=5))
+    serial = analyze_pages(pages, TermCache(None), jobs=1)
+    parallel = analyze_pages(pages, TermCache(None), jobs=2)
+    assert parallel == serial
+
+
+def test_damaged_cache_is_ignored_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    cache_file = tmp_path / "terms"
+    cache = TermCache(cache_file)
+    analyze_pages(_pages(generate_snapshot(5, 2, seed=1)), cache)
+    cache.save()
+    shards = sorted(cache_file.iterdir())
+    shards[0].write_bytes(b"\x00not marshal at all")
+    cache = TermCache(cache_file)
+    assert 0 < len(cache.entries) < 7
+    assert "damaged" in caplog.text
+    snapshot = generate_snapshot(5, 2, seed=1)
+    analyze_pages(_pages(snapshot), cache)
+    cache.save()
+    assert len(TermCache(cache_file).entries) == 7
+
+
+def test_cache_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
+    cache_file = tmp_path / "terms"
+    cache = TermCache(cache_file)
+    analyze_pages(_pages(generate_snapshot(10, 0, seed=1)), cache)
+    cache.save()
+    cache = TermCache(cache_file)
+    analyze_pages(_pages(generate_snapshot(3, 0, seed=2)), cache)
+    cache.save()
+    assert len(TermCache(cache_file).entries) == 3
+
+
+def test_term_vectors_hold_each_articles_scores() -> None:
+    pages = _pages(generate_snapshot(20, 5, seed=9))
+    analyzed = analyze_pages(pages, TermCache(None))
+    vectors = term_vectors(analyzed)
+    assert len(vectors) == 20 and all(path.startswith("articles/") for path in vectors)
+    scores, _ = postings(analyzed)
+    first = analyzed[0]
+    for term, weight in vectors[first.path].items():
+        assert scores[term][0] == weight
+    assert set(vectors[first.path]) == {t for _, _, counts in first.fields for t in counts}
+
+
+def test_a_build_reuses_the_analysis_and_equals_a_clean_build(tmp_path: Path) -> None:
+    config_dir = tmp_path / "site"
+    config_dir.mkdir()
+    snapshot = generate_snapshot(40, 10, seed=4)
+    outs = []
+    for name in ("a", "b"):
+        config = load_config(config_dir, environ={}, overrides={"out_dir": str(tmp_path / f"out-{name}"), "cache_dir": str(tmp_path / "cache")})
+        build_site(config, snapshot=snapshot, full=True, jobs=1)
+        outs.append({p.relative_to(tmp_path / f"out-{name}"): p.read_bytes() for p in (tmp_path / f"out-{name}" / "search").rglob("*") if p.is_file()})
+    assert len(list((tmp_path / "cache" / "search-terms").glob("*.marshal"))) > 1
+    assert outs[0] == outs[1]
+
+
+def test_export_in_workers_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    import helpgen.search.export as export
+
+    analyzed = analyze_pages(_pages(generate_snapshot(150, 40, seed=8)), TermCache(None))
+    serial = export.export_analyzed(analyzed, jobs=1)
+    monkeypatch.setattr(export, "MIN_POSTINGS_PER_WORKER", 1)
+    parallel = export.export_analyzed(analyzed, jobs=3)
+    assert parallel.files == serial.files and len(serial.files) > 100
