@@ -16,6 +16,8 @@ import ctypes.util
 import logging
 import os
 import shutil
+import stat
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -24,6 +26,8 @@ __all__ = ["PublishError", "StagedSite", "MARKER_FILE"]
 log = logging.getLogger("helpgen.publish")
 
 MARKER_FILE = ".helpgen-site"
+BACKGROUND_REMOVAL_FILES = 5000
+"""A previous site with at least this many files is deleted in the background."""
 _MARKER_TEXT = b"This folder is a site built by helpgen; helpgen replaces it whole on every build.\n"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -89,6 +93,7 @@ class StagedSite:
         self.files_removed = 0
         self.bytes_written = 0
         self._published = False
+        self._folders: set[Path] = set()
 
     def _check_target(self) -> None:
         out = self.out_dir
@@ -123,10 +128,25 @@ class StagedSite:
         return Path(target)
 
     def _previous_file(self, site_path: str) -> Path | None:
+        return self._previous_file_and_size(site_path)[0]
+
+    def _previous_file_and_size(self, site_path: str) -> tuple[Path | None, int]:
+        """The published file at ``site_path`` (a regular file, not a link) and its size."""
         if self.previous is None:
-            return None
+            return None, 0
         old = self.previous / site_path
-        return old if old.is_file() and not old.is_symlink() else None
+        try:
+            info = os.lstat(old)
+        except OSError:
+            return None, 0
+        return (old, info.st_size) if stat.S_ISREG(info.st_mode) else (None, 0)
+
+    def _make_parent(self, target: Path) -> None:
+        """Create the folder of ``target`` once per build (a site has one folder per page)."""
+        parent = target.parent
+        if parent not in self._folders:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(parent)
 
     def _link(self, old: Path, target: Path) -> None:
         """Carry a previous file over unchanged: a hard link keeps its bytes and mtime."""
@@ -135,17 +155,20 @@ class StagedSite:
         except OSError:
             shutil.copy2(old, target)
 
-    def write(self, site_path: str, data: bytes) -> bool:
+    def write(self, site_path: str, data: bytes, *, content_addressed: bool = False) -> bool:
         """Put one file in the site; True when it differs from the published one.
 
         A file identical to the one already published is carried over instead of rewritten,
-        so its mtime stays and ``rsync``/``s3 sync`` upload only what changed.
+        so its mtime stays and ``rsync``/``s3 sync`` upload only what changed. With
+        ``content_addressed`` the path itself names the content (it holds a hash of it, as
+        the search index files do, which browsers cache forever on that promise): a
+        published file of the same path and size is taken as identical without reading it.
         """
         target = self.path_for(site_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_parent(target)
         self.paths.add(site_path)
-        old = self._previous_file(site_path)
-        if old is not None and old.stat().st_size == len(data) and old.read_bytes() == data:
+        old, old_size = self._previous_file_and_size(site_path)
+        if old is not None and old_size == len(data) and (content_addressed or old.read_bytes() == data):
             self._link(old, target)
             self.files_unchanged += 1
             return False
@@ -160,7 +183,7 @@ class StagedSite:
         if old is None:
             return False
         target = self.path_for(site_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._make_parent(target)
         self._link(old, target)
         self.paths.add(site_path)
         self.files_unchanged += 1
@@ -184,10 +207,12 @@ class StagedSite:
         if self.previous is None:
             return 0
         removed = 0
+        prefix_length = len(str(self.previous)) + 1
         for folder, _, files in os.walk(self.previous):
+            relative = folder[prefix_length:].replace(os.sep, "/")
+            base = relative + "/" if relative else ""
             for name in files:
-                rel = os.path.relpath(os.path.join(folder, name), self.previous).replace(os.sep, "/")
-                if rel not in self.paths:
+                if base + name not in self.paths:
                     removed += 1
         return removed
 
@@ -198,15 +223,34 @@ class StagedSite:
         out = self.out_dir
         if not out.exists():
             os.rename(self.root, out)
-        elif _exchange(self.root, out):
-            shutil.rmtree(self.root, ignore_errors=True)  # now holds the previous site
         else:
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.rename(out, old)
-            os.rename(self.root, out)
-            shutil.rmtree(old, ignore_errors=True)
+            old = out.parent / f".{out.name}.old-{os.getpid()}-{os.path.basename(self.root).rsplit('-', 1)[-1]}"
+            if _exchange(self.root, out):
+                os.rename(self.root, old)  # the staging name now holds the previous site
+            else:
+                os.rename(out, old)
+                os.rename(self.root, out)
+            self._remove_old_site(old)
         self._published = True
         log.debug("published %s", out)
+
+    def _remove_old_site(self, old: Path) -> None:
+        """Delete the previous site. A big one (tens of thousands of files) is deleted by a
+        detached ``rm -rf`` so the build does not wait for it; if that process dies, the next
+        build's leftover cleanup finishes the job (the folder is named after this process)."""
+        if self.files_written + self.files_unchanged >= BACKGROUND_REMOVAL_FILES and shutil.which("rm"):
+            try:
+                subprocess.Popen(
+                    ["rm", "-rf", "--", str(old)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                return
+            except OSError:
+                pass
+        shutil.rmtree(old, ignore_errors=True)
 
     def discard(self) -> None:
         """Drop the staging folder; ``out_dir`` is untouched."""

@@ -89,3 +89,40 @@ def test_a_live_process_staging_folder_is_left_alone(tmp_path: Path) -> None:
     live.mkdir()
     publish(tmp_path / "site", {"index.html": b"x"})
     assert live.exists()
+
+
+def test_a_big_previous_site_is_removed_in_the_background(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    import helpgen.publish as publish
+
+    monkeypatch.setattr(publish, "BACKGROUND_REMOVAL_FILES", 3)
+    out = tmp_path / "site"
+    for version in (b"one", b"two"):
+        with StagedSite(out) as staged:
+            for n in range(5):
+                staged.write(f"p{n}/index.html", version + bytes([n]))
+            staged.publish()
+    assert (out / "p0" / "index.html").read_bytes() == b"two\x00"
+    deadline = time.monotonic() + 10
+    while [p for p in tmp_path.iterdir() if p.name != "site"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_content_addressed_file_of_the_same_name_and_size_is_kept_unread(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    with StagedSite(out) as staged:
+        staged.write("search/t/0.abc.json", b"first")
+        staged.write("search/manifest.json", b"one")
+        staged.publish()
+    before = (out / "search/t/0.abc.json").stat()
+    with StagedSite(out) as staged:
+        # Same name and size: carried over as published (the name promises the content).
+        assert staged.write("search/t/0.abc.json", b"FIRST", content_addressed=True) is False
+        # Without the promise, the bytes are compared.
+        assert staged.write("search/manifest.json", b"two") is True
+        staged.publish()
+    assert (out / "search/t/0.abc.json").read_bytes() == b"first"
+    assert (out / "search/t/0.abc.json").stat().st_ino == before.st_ino
+    assert (out / "search/manifest.json").read_bytes() == b"two"
