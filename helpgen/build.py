@@ -24,23 +24,33 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-from helpgen import __version__
+from helpgen import __version__, progress
 from helpgen.config import Config
 from helpgen.content.cache import ContentCache, PullStatus, write_json_atomic
 from helpgen.content.pull import PullResult, pull_snapshot
 from helpgen.content.snapshot import Snapshot, load_snapshot
+from helpgen.content.view_history import current_views, load_view_history, record_sample, save_view_history
 from helpgen.cstar import CommunityClient, CStarTransport, LibraryClient
 from helpgen.lock import BuildLock
 from helpgen.publish import StagedSite
 from helpgen.render.bodies import BodyCache, BodyRenderer
 from helpgen.render.colors import STYLESHEET_NAME as COLORS_STYLESHEET, color_stylesheet
+from helpgen.render.chat import chat_widget
 from helpgen.render.csp import api_origin, content_security_policy
 from helpgen.render.fingerprints import BuildManifest, Fingerprinter, TemplateHasher, digest
 from helpgen.render.markdown import highlight_css
 from helpgen.render.pages import SiteSettings, plan_pages
+from helpgen.render.popularity import view_growth
+from helpgen.render.redirects import stage_redirects
+from helpgen.render.related import add_related_articles
+from helpgen.render.roadmap import add_roadmap
+from helpgen.render.seo import add_head_data, missing_base_url_warning
+from helpgen.render.site_files import site_files
 from helpgen.render.site_writer import RenderPlan, default_jobs, render_pages
-from helpgen.render.templates import AssetManifest, find_theme, make_environment
-from helpgen.search import build_search_index
+from helpgen.render.i18n import Catalog, CatalogError, catalog_dirs, default_catalog, load_catalog
+from helpgen.render.templates import AssetManifest, Theme, ThemeError, find_theme, make_environment, render_template
+from helpgen.search import TermCache, analyze_pages, export_analyzed, term_vectors
+from helpgen.search.usage import usage_multipliers
 
 __all__ = [
     "BuildReport",
@@ -197,9 +207,18 @@ def pull_content(config: Config, report: BuildReport) -> PullResult:
     return result
 
 
-def _settings(config: Config, snapshot_team: str = "") -> SiteSettings:
+def _catalog(config: Config, theme: Theme) -> Catalog:
+    """The texts of ``[site] language``: the themes' catalogs, then the site's ``locales/``."""
+    try:
+        return load_catalog(catalog_dirs([t.root for t in theme.lineage], config.locales_dir), config.language)
+    except CatalogError as exc:
+        raise ThemeError(str(exc)) from exc
+
+
+def _settings(config: Config, snapshot_team: str = "", catalog: Catalog | None = None) -> SiteSettings:
     # The browser talks to the API only for views and feedback (partials/analytics.html).
     api = api_origin(config.api_url) if config.analytics and (config.team or snapshot_team) else None
+    chat = chat_widget(config, snapshot_team)
     return SiteSettings(
         title=config.title,
         description=config.description,
@@ -211,7 +230,14 @@ def _settings(config: Config, snapshot_team: str = "") -> SiteSettings:
         analytics=config.analytics,
         respect_dnt=config.respect_dnt,
         feedback=config.feedback,
-        content_security_policy=content_security_policy(connect_origins=[api] if api else [], frame_hosts=config.iframe_hosts),
+        content_security_policy=content_security_policy(
+            connect_origins=[api] if api else [],
+            frame_hosts=config.iframe_hosts,
+            widget_origins=[chat.origin] if chat and chat.origin else [],
+        ),
+        chat=chat,
+        draft_slugs=config.preview_drafts,
+        catalog=catalog or default_catalog(config.language),
     )
 
 
@@ -272,17 +298,28 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
     report.posts = len(snapshot.threads)
 
     cache = ContentCache(config.cache_dir)
-    settings = _settings(config, snapshot.team)
     theme = find_theme(config.theme, config.site_dir)
+    settings = _settings(config, snapshot.team, _catalog(config, theme))
     assets = AssetManifest()
-    assets.add_theme_static(theme.static_dir)
+    for layer in theme.lineage:  # a theme's own static files replace those of the theme it extends
+        assets.add_theme_static(layer.static_dir)
     assets.add("highlight.css", highlight_css().encode("utf-8"))
     assets.add(COLORS_STYLESHEET, color_stylesheet(c.color for c in snapshot.categories).encode("utf-8"))
     env = make_environment(theme, config.templates_dir)
     templates = TemplateHasher(env)
     settings_hash = digest([__version__, Fingerprinter().token(settings), assets.names, config.base_path])
     previous = BuildManifest() if full else BuildManifest.load(cache.build_manifest)
-    inputs = _site_inputs(config, snapshot, settings_hash, assets, templates)
+    view_history, views_now = load_view_history(cache.view_history), current_views(snapshot)
+    growth = view_growth(view_history, views_now)  # trending: an input like the content
+    inputs = digest(
+        [
+            _site_inputs(config, snapshot, settings_hash, assets, templates),
+            growth,
+            config.redirects,
+            config.roadmap_topics,
+            config.search_usage_boost,
+        ]
+    )
     if previous.inputs == inputs and previous.published_intact(config.out_dir):
         # Nothing the site is made from changed, and the published files are as we left them.
         report.pages_written = report.pages_unchanged = len(previous.pages)
@@ -293,11 +330,25 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
         return report
 
     bodies = BodyCache(cache.bodies_dir)
-    renderer = BodyRenderer(bodies, iframe_hosts=config.iframe_hosts, strict=config.strict)
+    renderer = BodyRenderer(
+        bodies, iframe_hosts=config.iframe_hosts, strict=config.strict, texts=settings.catalog.body_texts()
+    )
     with _stage(report, "pages"):
-        pages, warnings = plan_pages(snapshot, settings, renderer)
+        pages, warnings = plan_pages(snapshot, settings, renderer, view_growth=growth)
+        warnings[:0] = settings.catalog.warnings  # keys a language lacks (shown in English)
+        pages, roadmap_feeds = add_roadmap(pages, config.roadmap_topics, settings)
+    term_cache = TermCache(cache.search_terms)
     with _stage(report, "search"):
-        search_index = build_search_index(pages)
+        # Only new or changed documents are analysed (in parallel); the rest come from the cache.
+        analyzed = analyze_pages(pages, term_cache, jobs)
+        search_index = export_analyzed(analyzed, jobs=jobs, boosts=usage_multipliers(pages, config.search_usage_boost))
+    with _stage(report, "related"):
+        pages = add_related_articles(pages, term_vectors(analyzed), jobs=jobs)
+    with _stage(report, "seo"):  # head tags and JSON-LD, sitemap, feeds, llms.txt and .md copies
+        pages = add_head_data(pages, settings)
+        data_files = site_files(pages, settings, config.static_dir)
+        data_files.update(roadmap_feeds)
+        warnings.extend([] if settings.base_url else [missing_base_url_warning()])
     manifest = BuildManifest(out_dir=str(config.out_dir), settings=settings_hash, inputs=inputs)
 
     with StagedSite(config.out_dir) as staged:
@@ -323,14 +374,24 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
             report.pages_rendered = len(outcome.rendered)
             report.pages_unchanged = outcome.pages_unchanged
             report.pages_written = len(pages)
-        with _stage(report, "publish"):
+        publish_total = len(assets.files) + len(search_index.files)
+        with _stage(report, "publish"), progress.stage("publish", total=publish_total, unit="files") as bar:
             for site_path, data in assets.files.items():
                 staged.write(site_path, data)
+                bar.advance()
             for site_path, data in search_index.files.items():
+                staged.write(site_path, data, content_addressed=search_index.content_addressed(site_path))
+                bar.advance()
+            for site_path, data in data_files.items():
                 staged.write(site_path, data)
             if config.static_dir is not None:
                 for skipped in staged.copy_tree(config.static_dir):
                     warnings.append(f"static file {skipped!r} is not copied: a generated page has that path")
+            redirect_history, redirect_warnings = stage_redirects(
+                staged, cache.redirect_history, pages, snapshot, config.redirects, base_url=settings.base_url,
+                base_path=config.base_path, render_page=lambda c: render_template(env, "redirect.html", {"site": settings, **c}),
+            )
+            warnings.extend(redirect_warnings)
             staged.publish()
             report.files_written = staged.files_written
             report.files_unchanged = staged.files_unchanged
@@ -342,7 +403,12 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
         record.size, record.mtime_ns = stat.st_size, stat.st_mtime_ns
     manifest.warnings = list(warnings)
     write_json_atomic(cache.build_manifest, manifest.to_json())
+    kept_views = record_sample(view_history, views_now)
+    if kept_views != view_history:
+        save_view_history(cache.view_history, kept_views)
+    redirect_history.save(cache.redirect_history)
     bodies.save(keep=renderer.used)
+    term_cache.save()
 
     report.warnings.extend(warnings)
     for warning in warnings:

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from helpgen.health.thresholds import ReportThresholds, report_thresholds
+from helpgen.render.i18n import LANGUAGE_TAG
+from helpgen.search.usage import DEFAULT_USAGE_BOOST, MAX_USAGE_BOOST
+
 __all__ = ["Config", "ConfigError", "FooterLink", "load_config", "CONFIG_FILENAME"]
 
 CONFIG_FILENAME = "helpgen.toml"
@@ -46,6 +50,7 @@ class Config:
     theme: str = "default"
     templates_dir: Path | None = None
     static_dir: Path | None = None
+    locales_dir: Path | None = None  # [site] locales_dir: the site's message catalogs (render/i18n.py)
     footer_links: tuple[FooterLink, ...] = ()
     team: str = ""
     api_url: str = DEFAULT_API_URL
@@ -60,6 +65,14 @@ class Config:
     max_wait: float = 120.0
     strict: bool = False  # [build] strict / --strict: a body that cannot be rendered as written fails the build
     iframe_hosts: tuple[str, ...] = ()  # [security] iframe_hosts: hosts whose https iframes articles may embed
+    chat_enabled: bool = False  # [chat] enabled: cStar's chat widget on every page (render/chat.py)
+    chat_team: str = ""  # [chat] team: the team the widget serves (default: [cstar].team)
+    chat_script_url: str = ""  # [chat] script_url: the widget script (default: {api_url}/widget/chat.js)
+    preview_drafts: tuple[str, ...] = ()  # slugs shown with a "Draft" banner; set only by `helpgen serve --drafts`
+    redirects: tuple[tuple[str, str], ...] = ()  # [redirects] extra: (old site path, site path or URL)
+    report: ReportThresholds = field(default_factory=ReportThresholds)  # [report]: `helpgen report` thresholds
+    roadmap_topics: tuple[str, ...] = ()  # [roadmap] topics: slugs of the feature-request topics (off when empty)
+    search_usage_boost: float = DEFAULT_USAGE_BOOST  # [search] usage_boost: weight of views/helpfulness in ranking (helpgen/search/usage.py)
 
     @property
     def base_path(self) -> str:
@@ -78,6 +91,7 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
         "theme": (str, "a theme name or path"),
         "templates_dir": (str, "a folder path"),
         "static_dir": (str, "a folder path"),
+        "locales_dir": (str, "a folder path"),
         "footer_links": (list, "a list of {label, url} tables"),
     },
     "cstar": {
@@ -100,6 +114,30 @@ _SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], str]]] = {
     },
     "security": {
         "iframe_hosts": (list, 'a list of host names like "www.youtube-nocookie.com"'),
+    },
+    "report": {  # ranges are checked by helpgen.health.thresholds
+        "min_views": (int, "a whole number, 0 or more"),
+        "min_votes": (int, "a whole number, 0 or more"),
+        "max_helpful_ratio": ((int, float), "a number from 0 to 1"),
+        "stale_months": (int, "a whole number, 1 or more"),
+        "stale_min_views": (int, "a whole number, 0 or more"),
+        "question_min_votes": (int, "a whole number, 0 or more"),
+        "question_topics": (list, 'a list of topic slugs like ["questions-and-answers"]'),
+        "limit": (int, "a whole number, 1 or more"),
+    },
+    "roadmap": {
+        "topics": (list, 'a list of topic slugs like ["feature-requests"]'),
+    },
+    "search": {
+        "usage_boost": ((int, float), f"a number from 0 (off) to {MAX_USAGE_BOOST:g}"),
+    },
+    "chat": {
+        "enabled": (bool, "true or false"),
+        "team": (str, "a team slug"),
+        "script_url": (str, "a URL string"),
+    },
+    "redirects": {
+        "extra": (list, 'a list of {from = "/old/", to = "/articles/new/"} tables'),
     },
 }
 
@@ -164,6 +202,50 @@ def _iframe_hosts(value: list[Any], source: str) -> tuple[str, ...]:
     return tuple(sorted(set(hosts)))
 
 
+# A redirect path: no whitespace, quotes, brackets, backslashes, "$" (nginx variables),
+# query strings or fragments; "to" may also be an http(s) URL.
+_REDIRECT_PATH = re.compile(r"/[^\s\x00-\x1f\x7f\"'<>\\{}$;?#`]*")
+
+
+def _redirect_rules(value: list[Any], source: str) -> tuple[tuple[str, str], ...]:
+    rules: dict[str, str] = {}
+    for index, item in enumerate(value):
+        where = f"{source}: [redirects].extra[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(f'{where}: expected a table like {{from = "/old/", to = "/articles/new/"}}')
+        unknown = set(item) - {"from", "to"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: from, to)")
+        for key in ("from", "to"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise ConfigError(f"{where}.{key}: expected a non-empty string")
+        old, new = item["from"].strip(), item["to"].strip()
+        if not _REDIRECT_PATH.fullmatch(old) or old == "/" or ".." in old.split("/") or "//" in old:
+            raise ConfigError(
+                f'{where}.from: expected a path of the site starting with "/" like "/old-faq/" '
+                f"(no '..', query, fragment, quotes or spaces), got {old!r}"
+            )
+        parts = urlsplit(new)
+        external = parts.scheme in ("http", "https") and parts.netloc
+        if not external and (not _REDIRECT_PATH.fullmatch(new) or ".." in new.split("/") or "//" in new):
+            raise ConfigError(
+                f'{where}.to: expected a path of the site like "/articles/new/" or an http(s) URL, got {new!r}'
+            )
+        if external and any(ch in new for ch in " \t\n\"'<>\\$`"):
+            raise ConfigError(f"{where}.to: the URL may not contain spaces, quotes, '<', '>', '\\' or '$', got {new!r}")
+        if old.lstrip("/") in rules:
+            raise ConfigError(f"{where}.from: {old!r} is listed twice")
+        rules[old.lstrip("/")] = new if external else new.lstrip("/")
+    return tuple(rules.items())
+
+
+def _topic_slugs(value: list[Any], where: str) -> tuple[str, ...]:
+    for index, slug in enumerate(value):
+        if not isinstance(slug, str) or not slug.strip():
+            raise ConfigError(f"{where}[{index}]: expected a topic slug string, got {slug!r}")
+    return tuple(dict.fromkeys(slug.strip() for slug in value))
+
+
 def _check_url(where: str, value: str, *, allow_relative: bool = False, allow_mailto: bool = False) -> str:
     parts = urlsplit(value)
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -219,6 +301,7 @@ def load_config(
         theme=site.get("theme", "default"),
         templates_dir=folder(site.get("templates_dir", "templates" if (root / "templates").is_dir() else None)),
         static_dir=folder(site.get("static_dir", "static" if (root / "static").is_dir() else None)),
+        locales_dir=folder(site.get("locales_dir", "locales" if (root / "locales").is_dir() else None)),
         footer_links=_footer_links(site.get("footer_links", []), source),
         team=cstar.get("team", ""),
         api_url=cstar.get("api_url", DEFAULT_API_URL),
@@ -233,16 +316,37 @@ def load_config(
         max_wait=float(cstar.get("max_wait", 120.0)),
         strict=sections.get("build", {}).get("strict", False),
         iframe_hosts=_iframe_hosts(sections.get("security", {}).get("iframe_hosts", []), source),
+        chat_enabled=sections.get("chat", {}).get("enabled", False),
+        chat_team=sections.get("chat", {}).get("team", ""),
+        chat_script_url=sections.get("chat", {}).get("script_url", ""),
+        redirects=_redirect_rules(sections.get("redirects", {}).get("extra", []), source),
+        report=report_thresholds(sections.get("report", {}), source),
+        roadmap_topics=_topic_slugs(sections.get("roadmap", {}).get("topics", []), f"{source}: [roadmap].topics"),
+        search_usage_boost=float(sections.get("search", {}).get("usage_boost", DEFAULT_USAGE_BOOST)),
     )
+    if not 0 <= config.search_usage_boost <= MAX_USAGE_BOOST:
+        raise ConfigError(
+            f"{source}: [search].usage_boost: expected a number from 0 (off) to {MAX_USAGE_BOOST:g}, "
+            f"got {config.search_usage_boost!r}"
+        )
     if config.timeout <= 0:
         raise ConfigError(f"{source}: [cstar].timeout: must be greater than 0")
     if config.max_wait < 0:
         raise ConfigError(f"{source}: [cstar].max_wait: must be 0 or more")
     if config.max_retries < 0:
         raise ConfigError(f"{source}: [cstar].max_retries: must be 0 or more")
-    for where, folder_path in (("[site].templates_dir", config.templates_dir), ("[site].static_dir", config.static_dir)):
+    if not LANGUAGE_TAG.fullmatch(config.language):
+        raise ConfigError(f'{source}: [site].language: expected a language code like "en", "de", "ja" or "pt-BR", got {config.language!r}')
+    for where, folder_path in (
+        ("[site].templates_dir", config.templates_dir),
+        ("[site].static_dir", config.static_dir),
+        ("[site].locales_dir", config.locales_dir),
+    ):
         if folder_path is not None and not folder_path.is_dir():
             raise ConfigError(f"{source}: {where}: folder {folder_path} not found")
+
+    if config.chat_script_url:
+        _check_url(f"{source}: [chat].script_url", config.chat_script_url)
 
     changes: dict[str, Any] = {}
     if env.get("HELPGEN_TEAM"):

@@ -56,7 +56,9 @@ def test_every_page_kind_is_written(built, snapshot) -> None:
         assert (out / "search" / "a-z" / letter / "index.html").is_file()
     search_pages = 1 + len(az_letters)  # the search page and one A-Z page per letter (under 200 titles each)
     expected_pages = 1 + len(snapshot.categories) + len(snapshot.articles) + 1 + len(snapshot.topics) + len(snapshot.threads) + 1
-    assert report.pages_written == expected_pages + search_pages
+    roadmap_pages = 1 + 4  # [roadmap] topics in the example: /roadmap/ and one page per status
+    assert (out / "roadmap" / "index.html").is_file()
+    assert report.pages_written == expected_pages + search_pages + roadmap_pages
     assert report.articles == len(snapshot.articles)
     assert report.posts == len(snapshot.threads)
 
@@ -215,7 +217,9 @@ def test_hostile_community_text_never_reaches_a_page_unsanitised(tmp_path: Path,
     for page_file in out.rglob("*.html"):
         page = parse(page_file)
         for element in page.elements:
-            assert not (element.tag == "script" and not element.attrs.get("src")), page_file
+            if element.tag == "script" and not element.attrs.get("src"):  # only JSON-LD data blocks
+                assert element.attrs.get("type") == "application/ld+json" and "<" not in element.text, page_file
+                json.loads(element.text)
             assert element.tag not in {"iframe", "object", "embed"}, page_file
             for name, value in element.attrs.items():
                 assert not name.startswith("on"), (page_file, element)

@@ -2,7 +2,7 @@
 every content type, through the models, the content checks, the page plan and the theme.
 
 Whatever the text, building never raises, nothing but the theme's own ``<script src>`` tags
-appear, no element gets an event-handler or style attribute, every page path stays a plain
+and JSON-LD data blocks (valid JSON that cannot end its element) appear, no element gets an event-handler or style attribute, every page path stays a plain
 relative path inside the site, and the same content always gives the same bytes.
 (``tests/test_markdown.py`` and ``tests/test_paths.py`` hold the same properties for the
 Markdown renderer and the slug normaliser alone.)
@@ -10,6 +10,7 @@ Markdown renderer and the slug normaliser alone.)
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from html.parser import HTMLParser
@@ -23,6 +24,7 @@ from helpgen.cstar._models import Article, Category, PostThread, Topic
 from helpgen.render.csp import content_security_policy
 from helpgen.render.pages import SiteSettings, plan_pages
 from helpgen.render.paths import output_file
+from helpgen.render.seo import add_head_data
 from helpgen.render.templates import AssetManifest, find_theme, make_environment, page_helpers, render_template
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,7 +81,8 @@ def _site(t: list[str]) -> dict[str, bytes]:
                     "post": {"id": "p", "title": t[18], "slug": t[19], "body": t[20], "topic_id": "tp",
                              "status": t[21], "author_name": t[22],
                              "attachments": [{"filename": t[23], "url": t[24], "content_type": "image/png"}]},
-                    "comments": [{"id": t[25], "body": t[26], "author_name": t[27], "created_at": t[12]}],
+                    "comments": [{"id": t[25], "body": t[26], "author_name": t[27], "created_at": t[12],
+                                  "is_official": True}],
                 }
             ),
         ),
@@ -87,8 +90,10 @@ def _site(t: list[str]) -> dict[str, bytes]:
     # Site settings come from helpgen.toml, where TOML itself rules out lone surrogates.
     title, description = (re.sub("[\ud800-\udfff]", "\ufffd", v) for v in (t[28], t[29]))
     settings_ = SiteSettings(title=title, description=description, team="t", api_url="https://api.example",
+                             base_url="https://help.example/",
                              content_security_policy=content_security_policy(connect_origins=["https://api.example"]))
     pages, _ = plan_pages(snapshot, settings_)
+    pages = add_head_data(pages, settings_)  # head tags and JSON-LD, as the build adds them
     files = {}
     for page in pages:
         assert ".." not in page.path.split("/") and not page.path.startswith("/"), page.path
@@ -108,8 +113,15 @@ def test_random_text_in_every_field_gives_escaped_stable_pages(texts: list[str])
         html = data.decode("utf-8")
         tags = _Tags(html).tags
         scripts = [attrs for tag, attrs in tags if tag == "script"]
-        assert all((a.get("src") or "").endswith(".js") for a in scripts), (name, scripts)
+        data_blocks = [a for a in scripts if a.get("type") == "application/ld+json"]
+        assert all((a.get("src") or "").endswith(".js") for a in scripts if a not in data_blocks), (name, scripts)
         assert html.lower().count("<script") == len(scripts), name
+        # JSON-LD data blocks: valid JSON, and nothing in them can end the element or open a comment.
+        for block in html.split('<script type="application/ld+json">')[1:]:
+            text = block.split("</script>", 1)[0]
+            assert "<" not in text and ">" not in text and "\u2028" not in text, name
+            assert json.loads(text)["@context"] == "https://schema.org"
+        assert len(data_blocks) == html.count('<script type="application/ld+json">'), name
         for tag, attrs in tags:
             assert not any(n.startswith("on") or n == "style" for n in attrs), (name, tag, attrs)
         assert "<" not in html.split("<title>", 1)[1].split("</title>", 1)[0]

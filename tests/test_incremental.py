@@ -58,8 +58,16 @@ def change(server: CStarTestServer, snap_dir: Path, edit) -> Snapshot:
 
 
 def clean_build(config: Config, snapshot: Snapshot, where: Path) -> Path:
-    """A from-scratch build of ``snapshot`` (fresh cache, fresh output) to compare with."""
+    """A from-scratch build of ``snapshot`` (fresh cache, fresh output) to compare with.
+
+    It starts from the incremental build's redirect history (old URLs are the site's memory,
+    not a rendering shortcut), so both publish the same redirects.
+    """
     out = where / "clean"
+    history = config.cache_dir / "redirects.json"
+    if history.is_file():
+        (where / "clean-cache").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(history, where / "clean-cache" / "redirects.json")
     build_site(replace(config, out_dir=out, cache_dir=where / "clean-cache"), snapshot=snapshot)
     return out
 
@@ -148,11 +156,35 @@ def test_every_kind_of_change_matches_a_clean_build(served, tmp_path: Path) -> N
     # A category name is in every page's navigation: every page depends on it.
     assert report.pages_rendered == report.pages_written
     assert report.files_removed >= 2  # the deleted article and the old slug
+    old_slug = next(a.slug for a in load_snapshot(EXAMPLE_SITE / "snapshot").articles if a.slug + "-v2" in {b.slug for b in new.articles})
+    assert b'http-equiv="refresh"' in (config.out_dir / "articles" / old_slug / "index.html").read_bytes()
     published = tree_bytes(config.out_dir)
     assert published == tree_bytes(clean_build(config, new, tmp_path))
     assert not (old_files - set(published)) <= {"x"}  # something was removed
     cached = load_snapshot(config.cache_dir / "content")
     assert {a.id for a in cached.articles} == {a.id for a in new.articles}
+
+
+def test_related_lists_follow_a_tag_change_and_match_a_clean_build(served, tmp_path: Path) -> None:
+    server, snap_dir, config = served
+    build_site(config)
+    old = load_snapshot(snap_dir)
+    quickbooks = next(a for a in old.articles if a.slug.startswith("connect-kettle-to-quickbooks"))
+
+    def edit(s: Snapshot) -> Snapshot:
+        # "Keyboard shortcuts" takes the QuickBooks article's tags: it becomes related to it.
+        target = next(a for a in s.articles if a.slug.startswith("keyboard-shortcuts"))
+        edited = replace(target, tags=quickbooks.tags, updated_at=later(target.updated_at))
+        return replace(s, articles=tuple(edited if a.id == target.id else a for a in s.articles))
+
+    new = change(server, snap_dir, edit)
+    report = build_site(config)
+    rendered = {r["page"]: r["reason"] for r in report.rendered}
+    assert rendered[f"articles/{quickbooks.slug}/index.html"] == "dependency changed"
+    page = (config.out_dir / "articles" / quickbooks.slug / "index.html").read_text()
+    related = page[page.index('id="related-articles-title"') :]
+    assert "Keyboard shortcuts" in related[: related.index("</section>")]
+    assert tree_bytes(config.out_dir) == tree_bytes(clean_build(config, new, tmp_path))
 
 
 def test_template_change_rerenders_only_the_pages_that_use_it(served, tmp_path: Path) -> None:

@@ -591,7 +591,7 @@ def test_random_text_renders_safely_and_deterministically(source: str) -> None:
 
 def test_highlight_css_has_light_rules_and_dark_rules_in_a_media_query() -> None:
     css = highlight_css()
-    light, dark = css.split("@media (prefers-color-scheme: dark) {")
+    light, dark = css.split("@media screen and (prefers-color-scheme: dark) {")  # print stays light
     assert ".highlight .k {" in light and ".highlight {" in light
     assert ".highlight .k {" in dark and ".highlight {" in dark
     assert dark.rstrip().endswith("}")

@@ -8,6 +8,9 @@
   etags.json        ETag and body of each list response, for If-None-Match
   bodies/           rendered Markdown, keyed by content (helpgen.render.bodies)
   build.json        what the last build published and what each page depended on
+  search-terms/     each search document's analysed terms, by content (helpgen.search.terms)
+  views.json        article view counts of recent builds, for trending (helpgen.content.view_history)
+  redirects.json    every path each article, category, topic and post was published at (helpgen.render.redirects)
 ```
 
 Every file is replaced atomically, so a run killed at any moment leaves the cache readable,
@@ -102,6 +105,20 @@ class ContentCache:
     @property
     def build_manifest(self) -> Path:
         return self.folder / "build.json"
+
+    @property
+    def search_terms(self) -> Path:
+        """Each search document's analysed terms, by content key (helpgen.search.terms)."""
+        return self.folder / "search-terms"
+
+    @property
+    def view_history(self) -> Path:
+        return self.folder / "views.json"
+
+    @property
+    def redirect_history(self) -> Path:
+        """Every site path each item was ever published at: old URLs become redirects."""
+        return self.folder / "redirects.json"
 
     def load_content(self, team: str) -> Snapshot | None:
         """The bodies fetched so far, or None when there are none (or they are damaged)."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from helpgen import progress as progress_bars
 from helpgen.content.snapshot import Snapshot
 from helpgen.cstar import (
     CommunityClient,
@@ -185,10 +186,18 @@ def pull_snapshot(
         )
 
     fetches = 0
+    shown = progress_bars.stage("pull", unit="requests")  # a bar of API requests, on a terminal
+    bar = shown.__enter__()
+
+    def count_requests(items: Any) -> Any:
+        for item in items:
+            bar.advance(transport.stats.requests - bar.done)
+            yield item
 
     def progress() -> None:
         nonlocal fetches
         fetches += 1
+        bar.advance(transport.stats.requests - bar.done)
         if on_progress is not None and fetches % progress_every == 0:
             on_progress(held())
 
@@ -227,7 +236,7 @@ def pull_snapshot(
         check_budget(estimate, "listing the content")
         categories = library.categories()
         check_budget(estimate - 1, "listing the content")
-        summaries = list(library.iter_articles(page_size=PAGE_SIZE))
+        summaries = list(count_requests(library.iter_articles(page_size=PAGE_SIZE)))
         popular = library.popular_articles(limit=POPULAR_LIMIT)
         stats = library.stats()
         try:
@@ -236,7 +245,7 @@ def pull_snapshot(
             log.warning("pull: the community of team %r answered 404; building without a community", team)
             topics, posts = [], []
         else:
-            posts = list(community.iter_posts(sort="recent", page_size=PAGE_SIZE))
+            posts = list(count_requests(community.iter_posts(sort="recent", page_size=PAGE_SIZE)))
         lists_done = True
         log.info(
             "pull: %d categories, %d articles, %d topics, %d posts listed",
@@ -250,6 +259,8 @@ def pull_snapshot(
         ]
         threads_to_fetch = [p for p in posts if not _thread_is_current(known_threads.get(p.id), p)]
         pending_of.update({"article bodies": len(to_fetch), "post threads": len(threads_to_fetch)})
+        bar.total = transport.stats.requests + len(to_fetch) + len(threads_to_fetch)
+        bar.advance(transport.stats.requests - bar.done)
         log.info("pull: %d article bodies and %d post threads to fetch", len(to_fetch), len(threads_to_fetch))
         fetch_each(
             to_fetch, "article bodies", library.article, _article_unfetched,
@@ -285,6 +296,8 @@ def pull_snapshot(
         if on_progress is not None:
             on_progress(held())
         raise
+    finally:
+        shown.__exit__(None, None, None)
 
     bodies = {**known_articles, **fetched_articles}
     articles = tuple(

@@ -3,7 +3,8 @@
 The public surface is re-exported here; the work lives in private modules named for what
 they hold: ``_errors`` (the exception tree), ``_transport`` (HTTP, retries, 429, ETags,
 rate-limit state, stats), ``_models`` (typed models and tolerant JSON), ``library`` and
-``community`` (thin resource clients).
+``community`` (thin resource clients), ``admin`` (``CStarClient``: the secret-key articles
+list/get used only by draft previews).
 """
 
 from ._errors import (
@@ -30,6 +31,7 @@ from ._models import (
     Topic,
 )
 from ._transport import DEFAULT_BASE_URL, APIResponse, CStarTransport, RateLimit, TransportStats
+from .admin import CStarClient
 from .community import CommunityClient
 from .library import LibraryClient
 
@@ -37,6 +39,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "LibraryClient",
     "CommunityClient",
+    "CStarClient",
     "CStarTransport",
     "APIResponse",
     "RateLimit",

@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from helpgen.render.limits import failed_notice, plain_text_html
-from helpgen.render.markdown import RenderedMarkdown, TocEntry, render_article, render_customer_body
+from helpgen.render.markdown import (
+    ENGLISH_BODY_TEXTS,
+    BodyTexts,
+    RenderedMarkdown,
+    TocEntry,
+    render_article,
+    render_customer_body,
+)
 
 __all__ = ["Body", "BodyCache", "BodyRenderError", "BodyRenderer"]
 
@@ -161,13 +168,22 @@ class BodyRenderer:
     """Renders bodies through a :class:`BodyCache`; shared by every page of one build.
 
     ``iframe_hosts`` are the hosts article iframes may come from (``[security]``);
+    ``texts`` the callout titles, permalink labels and notices in the site's language;
     ``warnings`` collects, once per item, every body that failed or hit a parser limit.
     """
 
     def __init__(
-        self, cache: BodyCache | None = None, *, iframe_hosts: Iterable[str] = (), strict: bool = False
+        self,
+        cache: BodyCache | None = None,
+        *,
+        iframe_hosts: Iterable[str] = (),
+        strict: bool = False,
+        texts: BodyTexts = ENGLISH_BODY_TEXTS,
     ) -> None:
         self.cache = cache or BodyCache()
+        self.texts = texts
+        # The texts are part of what the HTML depends on (English keeps the historical keys).
+        self._texts_key = "" if texts == ENGLISH_BODY_TEXTS else hashlib.sha256(repr(texts).encode("utf-8")).hexdigest()[:16]
         self.used: set[str] = set()
         self.iframe_hosts = tuple(sorted(set(iframe_hosts)))
         self.strict = strict
@@ -183,6 +199,8 @@ class BodyRenderer:
         # The article policy is part of what the HTML depends on.
         if kind == ARTICLE and self.iframe_hosts:
             kind = f"{kind}\0iframes:{','.join(self.iframe_hosts)}"
+        if self._texts_key:
+            kind = f"{kind}\0texts:{self._texts_key}"
         return _sha(kind, markdown)
 
     def _warn(self, owner: str, problem: str) -> None:
@@ -228,7 +246,7 @@ class BodyRenderer:
                 raise BodyRenderError(f"{owner}: {problem} (--strict)") from exc
             log.debug("rendering %s failed", owner, exc_info=True)
             self._warn(owner, problem + "; it is shown as plain text under a notice")
-            entry = _Entry(links={}, html=failed_notice() + plain_text_html(markdown))
+            entry = _Entry(links={}, html=failed_notice(self.texts.failed_notice) + plain_text_html(markdown))
             self._failed[key] = entry
             return entry
         self._report_limits(entry, owner)
@@ -240,9 +258,9 @@ class BodyRenderer:
     ) -> _Entry:
         rendered: RenderedMarkdown
         if kind == ARTICLE:
-            rendered = render_article(markdown, resolve_link=resolver, iframe_hosts=self.iframe_hosts)
+            rendered = render_article(markdown, resolve_link=resolver, iframe_hosts=self.iframe_hosts, texts=self.texts)
         else:
-            rendered = render_customer_body(markdown, resolve_link=resolver)
+            rendered = render_customer_body(markdown, resolve_link=resolver, texts=self.texts)
         return _Entry(
             links=seen,
             html=rendered.html,

@@ -7,6 +7,10 @@ only the configured video hosts. Styles come only from the site's stylesheets (t
 no inline ``style``; category colours are classes, see ``colors.py``). Images may come from
 the site and any ``https`` host, since articles and posts show images hosted elsewhere.
 
+The one inline ``<script>`` a page has is its JSON-LD (``type="application/ld+json"``, see
+``seo.py``): a data block, which browsers never execute, so ``script-src`` needs no exception
+(no ``'unsafe-inline'``, no hash); its JSON is escaped so it cannot end the element.
+
 The policy goes into every page as ``<meta http-equiv="Content-Security-Policy">``;
 :func:`header_policy` is the same policy with the directives a ``<meta>`` cannot carry, for
 the HTTP header the README shows for nginx and Netlify.
@@ -37,16 +41,20 @@ def api_origin(api_url: str) -> str | None:
 
 
 def content_security_policy(
-    *, connect_origins: Iterable[str] = (), frame_hosts: Iterable[str] = ()
+    *, connect_origins: Iterable[str] = (), frame_hosts: Iterable[str] = (), widget_origins: Iterable[str] = ()
 ) -> str:
     """The policy for a ``<meta>`` tag: ``connect_origins`` besides the site itself (the API's
-    origin), ``frame_hosts`` whose ``https`` pages articles may embed."""
-    connect = ["'self'", *sorted({o for o in connect_origins if o})]
+    origin), ``frame_hosts`` whose ``https`` pages articles may embed, ``widget_origins`` of
+    third-party widgets (cStar's chat, ``render/chat.py``) that load scripts and styles,
+    connect and show frames from their own origin."""
+    widgets = sorted({o for o in widget_origins if o})
+    connect = ["'self'", *sorted({o for o in connect_origins if o} | set(widgets))]
     frames = [f"https://{host}" for host in sorted(set(frame_hosts)) if _HOST.fullmatch(host)]
+    frames = sorted(set(frames) | set(widgets))
     directives = [
         "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
+        " ".join(["script-src 'self'", *widgets]),
+        " ".join(["style-src 'self'", *widgets]),
         "img-src 'self' https:",
         "font-src 'self'",
         "connect-src " + " ".join(connect),

@@ -36,6 +36,9 @@ __all__ = [
     "check_clock",
     "cut_notice",
     "cut_to_limit",
+    "CUT_NOTICE",
+    "FAILED_NOTICE",
+    "TOO_SLOW_NOTICE",
     "failed_notice",
     "install_clock_checks",
     "notice_html",
@@ -116,21 +119,26 @@ def notice_html(text: str) -> str:
     return f'<p class="notice notice-content" role="note">{html.escape(text, quote=False)}</p>\n'
 
 
-def cut_notice(dropped_chars: int) -> str:
+# The notices' English texts; a site's language gives its own (markdown.BodyTexts, from the
+# catalog keys body.cut_notice, body.too_slow_notice and body.failed_notice).
+CUT_NOTICE = "This text is too long to show in full: its last {count} characters are not shown."
+TOO_SLOW_NOTICE = "This text is too complex to format, so it is shown as plain text."
+FAILED_NOTICE = "This text could not be formatted, so it is shown as plain text."
+
+
+def cut_notice(dropped_chars: int, text: str = CUT_NOTICE, thousands: str = ",") -> str:
     """The notice under a body that was cut to :data:`MAX_MARKDOWN_CHARS`."""
-    return notice_html(
-        f"This text is too long to show in full: its last {dropped_chars:,} characters are not shown."
-    )
+    return notice_html(text.replace("{count}", f"{dropped_chars:,}".replace(",", thousands)))
 
 
-def too_slow_notice() -> str:
+def too_slow_notice(text: str = TOO_SLOW_NOTICE) -> str:
     """The notice over a body that ran out of time and is shown as plain text."""
-    return notice_html("This text is too complex to format, so it is shown as plain text.")
+    return notice_html(text)
 
 
-def failed_notice() -> str:
+def failed_notice(text: str = FAILED_NOTICE) -> str:
     """The notice over a body whose rendering failed, shown as plain text instead."""
-    return notice_html("This text could not be formatted, so it is shown as plain text.")
+    return notice_html(text)
 
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n+")

@@ -54,6 +54,9 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from helpgen.render.limits import (
+    CUT_NOTICE,
+    FAILED_NOTICE,
+    TOO_SLOW_NOTICE,
     MAX_MARKDOWN_CHARS,
     MAX_RENDER_SECONDS,
     OverBudget,
@@ -75,6 +78,7 @@ from helpgen.render.sanitize import (
 )
 
 __all__ = [
+    "BodyTexts",
     "LinkResolver",
     "RenderedMarkdown",
     "TocEntry",
@@ -85,6 +89,29 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BodyTexts:
+    """The texts a rendered body holds besides its own: callout titles, permalink labels and
+    the parser-limit notices. English by default; a build passes its language's
+    (``Catalog.body_texts()``, catalog keys ``body.*``)."""
+
+    callouts: tuple[tuple[str, str], ...] = tuple((kind, kind.capitalize()) for kind in CALLOUT_KINDS)
+    permalink: str = "Permalink"
+    permalink_to: str = "Permalink to {heading}"
+    cut_notice: str = CUT_NOTICE
+    too_slow_notice: str = TOO_SLOW_NOTICE
+    failed_notice: str = FAILED_NOTICE
+    thousands_separator: str = ","
+
+    def callout(self, kind: str) -> str:
+        """The title of a ``> [!KIND]`` callout."""
+        return dict(self.callouts).get(kind, kind.capitalize())
+
+
+ENGLISH_BODY_TEXTS = BodyTexts()
+_ENV_TEXTS = "helpgen_texts"
 
 MAX_NESTING = 20
 """markdown-it's nesting cap (tokens deep: a list level counts two). Content deeper is dropped."""
@@ -133,17 +160,19 @@ def render_article(
     resolve_link: LinkResolver | None = None,
     iframe_hosts: Iterable[str] = (),
     time_budget: float = MAX_RENDER_SECONDS,
+    texts: BodyTexts = ENGLISH_BODY_TEXTS,
 ) -> RenderedMarkdown:
     """Render an article's Markdown to sanitised HTML plus its ``h2``/``h3`` table of contents.
 
     Every ``href`` and ``src`` (Markdown or raw HTML) is passed to ``resolve_link``; the
     URL it returns is used if it is safe, dropped if not. ``<iframe>`` is kept only from
     ``iframe_hosts``. Past the parser limits (:mod:`helpgen.render.limits`) the body is cut,
-    or shown as plain text, under a visible notice; ``limits`` says which.
+    or shown as plain text, under a visible notice; ``limits`` says which. Callout titles,
+    permalink labels and notices are ``texts`` (the site's language).
     """
     markdown, dropped = cut_to_limit(replace_lone_surrogates(markdown))
     limits = [_cut_note(dropped)] if dropped else []
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {_ENV_TEXTS: texts}
     start_clock(env, time_budget)
     try:
         tokens = _ARTICLE_MD.parse(markdown, env)
@@ -159,16 +188,16 @@ def render_article(
                 f"its raw HTML nests deeper than {MAX_RAW_HTML_DEPTH} levels (or leaves more than "
                 f"{MAX_OPEN_FORMATTING} formatting elements open), so it is shown as text"
             )
-            env = same_clock(env)
+            env = {**same_clock(env), _ENV_TEXTS: texts}
             parser = _ARTICLE_MD_WITHOUT_HTML
             tokens = parser.parse(markdown, env)
         html = parser.renderer.render(tokens, parser.options, env)
     except OverBudget as exc:
-        return _too_slow(markdown, exc, limits, dropped)
+        return _too_slow(markdown, exc, limits, dropped, texts)
     toc: list[TocEntry] = env.get(_ENV_TOC, [])
     html = sanitize_article_html(html, resolve_link=resolve_link, iframe_hosts=iframe_hosts)
     return RenderedMarkdown(
-        html=html + cut_notice(dropped) if dropped else html,
+        html=html + _cut_notice(dropped, texts) if dropped else html,
         toc=tuple(toc),
         limits=tuple(limits),
     )
@@ -180,7 +209,11 @@ def render_customer(markdown: str, *, resolve_link: LinkResolver | None = None) 
 
 
 def render_customer_body(
-    markdown: str, *, resolve_link: LinkResolver | None = None, time_budget: float = MAX_RENDER_SECONDS
+    markdown: str,
+    *,
+    resolve_link: LinkResolver | None = None,
+    time_budget: float = MAX_RENDER_SECONDS,
+    texts: BodyTexts = ENGLISH_BODY_TEXTS,
 ) -> RenderedMarkdown:
     """:func:`render_customer`, also saying what the parser limits changed (no TOC)."""
     markdown, dropped = cut_to_limit(replace_lone_surrogates(markdown))
@@ -190,20 +223,24 @@ def render_customer_body(
     try:
         html = _CUSTOMER_MD.render(markdown, env)
     except OverBudget as exc:
-        return _too_slow(markdown, exc, limits, dropped)
+        return _too_slow(markdown, exc, limits, dropped, texts)
     html = sanitize_customer_html(html, resolve_link=resolve_link)
-    return RenderedMarkdown(html=html + cut_notice(dropped) if dropped else html, toc=(), limits=tuple(limits))
+    return RenderedMarkdown(html=html + _cut_notice(dropped, texts) if dropped else html, toc=(), limits=tuple(limits))
 
 
 def _cut_note(dropped: int) -> str:
     return f"it is longer than {MAX_MARKDOWN_CHARS:,} characters; its last {dropped:,} are not shown"
 
 
-def _too_slow(markdown: str, exc: OverBudget, limits: list[str], dropped: int) -> RenderedMarkdown:
+def _cut_notice(dropped: int, texts: BodyTexts) -> str:
+    return cut_notice(dropped, texts.cut_notice, texts.thousands_separator)
+
+
+def _too_slow(markdown: str, exc: OverBudget, limits: list[str], dropped: int, texts: BodyTexts) -> RenderedMarkdown:
     """The plain-text fallback for a body that ran out of time (escaped: no sanitiser needed)."""
     logger.warning("a body %s; showing it as plain text", exc)
     return RenderedMarkdown(
-        html=too_slow_notice() + plain_text_html(markdown) + (cut_notice(dropped) if dropped else ""),
+        html=too_slow_notice(texts.too_slow_notice) + plain_text_html(markdown) + (_cut_notice(dropped, texts) if dropped else ""),
         toc=(),
         limits=(*limits, f"it {exc}, so it is shown as plain text"),
     )
@@ -212,7 +249,8 @@ def _too_slow(markdown: str, exc: OverBudget, limits: list[str], dropped: int) -
 def highlight_css() -> str:
     """Return the Pygments CSS for ``.highlight`` code blocks: light, and dark on request.
 
-    The dark rules sit inside ``@media (prefers-color-scheme: dark)`` and first reset every
+    The dark rules sit inside ``@media screen and (prefers-color-scheme: dark)`` (so print
+    stays light) and first reset every
     light rule, so no light colour leaks into dark mode where the dark style is silent.
     """
     return _highlight_css()
@@ -225,6 +263,7 @@ _ENV_TOC = "helpgen_toc"
 
 _CALLOUT_MARKER = re.compile(r"\[!([A-Za-z]+)\][ \t]*(?:\n|$)")
 _CALLOUT_KIND_SET = frozenset(CALLOUT_KINDS)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!<>&|~]")
 
 
 def _callouts(state: StateCore) -> None:
@@ -251,7 +290,7 @@ def _callouts(state: StateCore) -> None:
             token.attrs = {"class": f"callout callout-{kind}", "role": "note"}
             token.meta = {"kind": kind}
             result.append(token)
-            result.extend(_callout_title(kind, token.level + 1))
+            result.extend(_callout_title(state.env.get(_ENV_TEXTS, ENGLISH_BODY_TEXTS).callout(kind), token.level + 1))
             if rest:
                 tokens[index + 2].content = rest
             else:  # the marker was the whole first paragraph: drop that paragraph
@@ -278,10 +317,11 @@ def _callout_marker(tokens: Sequence[Token], index: int) -> tuple[str | None, st
     return match.group(1).lower(), inline.content[match.end() :]
 
 
-def _callout_title(kind: str, level: int) -> list[Token]:
+def _callout_title(text: str, level: int) -> list[Token]:
     opening = Token("paragraph_open", "p", 1, attrs={"class": "callout-title"}, block=True)
     opening.level = level
-    title = Token("inline", "", 0, content=kind.capitalize(), children=[], block=True)
+    # The title is parsed as inline Markdown: escape it, so a catalog's "*" or "<" stays text.
+    title = Token("inline", "", 0, content=_MARKDOWN_SPECIAL.sub(r"\\\g<0>", text), children=[], block=True)
     title.level = level + 1
     closing = Token("paragraph_close", "p", -1, block=True)
     closing.level = level
@@ -303,13 +343,15 @@ def _heading_ids(state: StateCore) -> None:
         token.attrSet("id", slug)
         level = int(token.tag[1])
         if 2 <= level <= 4:
-            inline.children = [*(inline.children or ()), *_permalink(slug, text)]
+            texts = state.env.get(_ENV_TEXTS, ENGLISH_BODY_TEXTS)
+            label = texts.permalink_to.replace("{heading}", text) if text else texts.permalink
+            inline.children = [*(inline.children or ()), *_permalink(slug, label)]
         if level in (2, 3) and text:
             toc.append(TocEntry(level=level, id=slug, text=text))
     state.env[_ENV_TOC] = toc
 
 
-def _permalink(slug: str, text: str) -> list[Token]:
+def _permalink(slug: str, label: str) -> list[Token]:
     space = Token("text", "", 0, content=" ")
     opening = Token(
         "link_open",
@@ -318,7 +360,7 @@ def _permalink(slug: str, text: str) -> list[Token]:
         attrs={
             "class": "heading-anchor",
             "href": f"#{slug}",
-            "aria-label": f"Permalink to {text}" if text else "Permalink",
+            "aria-label": label,
         },
     )
     mark = Token("text", "", 0, content="#")
@@ -609,7 +651,7 @@ def _highlight_css() -> str:
         f"/* Pygments {LIGHT_CODE_STYLE!r} style */\n"
         + "\n".join([*light.get_background_style_defs(".highlight"), *light_tokens])
         + f"\n\n/* Pygments {DARK_CODE_STYLE!r} style */\n"
-        + "@media (prefers-color-scheme: dark) {\n"
+        + "@media screen and (prefers-color-scheme: dark) {\n"  # paper gets the light style
         + reset
         + "\n"
         + "\n".join(f"  {rule}" for rule in dark_rules)

@@ -18,8 +18,11 @@ from helpgen.content.snapshot import Snapshot
 from helpgen.content.validate import check_snapshot
 from helpgen.cstar._models import Article, Category, Comment, Post, PostThread, Topic
 from helpgen.render.bodies import ARTICLE, CUSTOMER, Body, BodyRenderer
+from helpgen.render.chat import ChatWidget
 from helpgen.render.colors import safe_color
+from helpgen.render.i18n import Catalog, default_catalog
 from helpgen.render.paths import SitePaths, relative_url
+from helpgen.render.popularity import most_viewed, trending
 from helpgen.render.search_pages import plan_search_pages
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "TopicLink",
     "PostLink",
     "Crumb",
+    "TrendingLink",
     "STATUS_LABELS",
 ]
 
@@ -49,6 +53,8 @@ STATUS_LABELS = {
 HOME_POPULAR = 6
 RECENT_POSTS = 5
 MORE_IN_CATEGORY = 5
+TRENDING = 5  # trending articles on home, category and 404 pages
+CATEGORY_POPULAR = 5  # "Popular in {category}"
 _CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
 
 
@@ -67,6 +73,9 @@ class SiteSettings:
     respect_dnt: bool = True
     feedback: bool = True
     content_security_policy: str = ""  # the <meta> CSP of every page (render/csp.py)
+    catalog: Catalog = field(default_factory=default_catalog)  # the language's texts (render/i18n.py)
+    chat: ChatWidget | None = None  # [chat]: cStar's chat widget on every page (render/chat.py)
+    draft_slugs: tuple[str, ...] = ()  # articles shown with a "Draft" banner (only `helpgen serve --drafts`)
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,14 @@ class ArticleLink:
     view_count: int
     updated_at: str | None
     read_time: str | None
+
+
+@dataclass(frozen=True)
+class TrendingLink:
+    """A trending article and how many views a day it gained (``render.popularity``)."""
+
+    article: ArticleLink
+    views_per_day: int
 
 
 @dataclass(frozen=True)
@@ -374,7 +391,7 @@ def _post_link(site: _Site, thread: PostThread) -> PostLink:
         slug=post.slug,
         path=site.post_paths[post.slug],
         status=post.status if post.status in STATUS_LABELS else "open",
-        status_label=STATUS_LABELS.get(post.status, "Open"),
+        status_label=site.settings.catalog.text(f"status.{post.status if post.status in STATUS_LABELS else 'open'}"),
         vote_count=post.vote_count,
         comment_count=post.comment_count,
         is_pinned=post.is_pinned,
@@ -471,9 +488,15 @@ def _render_comment(site: _Site, comment: Comment, resolver: _LinkResolver) -> C
 
 
 def plan_pages(
-    snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer | None = None
+    snapshot: Snapshot,
+    settings: SiteSettings,
+    renderer: BodyRenderer | None = None,
+    view_growth: Mapping[str, int] | None = None,
 ) -> tuple[list[Page], list[str]]:
     """Every page of the site, in a stable order, and the warnings found on the way.
+
+    ``view_growth`` (article id → views gained per day, from ``render.popularity``) makes
+    the trending lists; without it nothing is trending.
 
     The content is checked first (``content.validate``: bad data becomes warnings and
     fallbacks). Bodies are not rendered here: each is a :class:`~helpgen.render.bodies.Body`
@@ -481,7 +504,7 @@ def plan_pages(
     to the returned list if it fails or hits a parser limit.
     """
     snapshot, content_warnings = check_snapshot(snapshot)
-    site = _index(snapshot, settings, renderer or BodyRenderer())
+    site = _index(snapshot, settings, renderer or BodyRenderer(texts=settings.catalog.body_texts()))
     site.warnings[:0] = content_warnings
     site.renderer.report_to(site.warnings)
     api_host = _api_host(settings)
@@ -489,10 +512,19 @@ def plan_pages(
     topic_links = [site.topic_links[t.id] for t in site.topics]
     nav = Navigation(categories=tuple(category_links), topics=tuple(topic_links))
     popular = [_article_link(site, a) for a in _popular(site)]
+    growth = view_growth or {}
+
+    def trending_links(articles: Iterable[Article], shown: Iterable[ArticleLink]) -> list[TrendingLink]:
+        """Trending among ``articles``, leaving out those a list on the same page shows."""
+        skip = {link.path for link in shown}
+        candidates = [a for a in articles if site.article_paths[a.slug] not in skip]
+        return [TrendingLink(_article_link(site, a), per_day) for a, per_day in trending(candidates, growth, TRENDING)]
+
     threads_newest = _newest_first(site.threads)
     recent_posts = [_post_link(site, t) for t in threads_newest[:RECENT_POSTS]]
     home = Crumb(settings.title, "")
-    community_crumb = Crumb("Community", "community/")
+    text = settings.catalog.text
+    community_crumb = Crumb(text("community.title"), "community/")
     common = {"nav": nav}
 
     pages: list[Page] = [
@@ -507,6 +539,7 @@ def plan_pages(
                 "breadcrumbs": [],
                 "categories": category_links,
                 "popular": popular[:HOME_POPULAR],
+                "trending": trending_links(site.articles, popular[:HOME_POPULAR]),
                 "recent_posts": recent_posts,
                 "stats": snapshot.stats,
             },
@@ -521,6 +554,13 @@ def plan_pages(
 
     for category in site.categories:
         link = site.category_links[category.id]
+        in_category = by_category[category.id]
+        # Listed only when it says more than the full list below it (which shows them all).
+        popular_here = (
+            [_article_link(site, a) for a in most_viewed(in_category, CATEGORY_POPULAR)]
+            if len(in_category) > CATEGORY_POPULAR
+            else []
+        )
         pages.append(
             Page(
                 kind="category",
@@ -533,6 +573,8 @@ def plan_pages(
                     "breadcrumbs": [home],
                     "category": link,
                     "articles": [_article_link(site, a) for a in by_category[category.id]],
+                    "popular": popular_here,
+                    "trending": trending_links(by_category[category.id], popular_here),
                 },
             )
         )
@@ -548,9 +590,15 @@ def plan_pages(
                 kind="community",
                 path="community/",
                 template="community.html",
-                title="Community",
-                description=f"Questions, answers and ideas from the {settings.title} community.",
-                context={**common, "breadcrumbs": [home], "topics": topic_links, "recent_posts": recent_posts},
+                title=text("community.title"),
+                description=text("community.description", site=settings.title),
+                context={
+                    **common,
+                    "breadcrumbs": [home],
+                    "topics": topic_links,
+                    "recent_posts": recent_posts,
+                    "roadmap": None,  # the roadmap's path, when there is one (render/roadmap.py)
+                },
             )
         )
     for topic in site.topics:
@@ -585,6 +633,7 @@ def plan_pages(
             home=home,
             crumb=Crumb,
             page=Page,
+            catalog=settings.catalog,
         )
     )
     pages.append(
@@ -592,9 +641,15 @@ def plan_pages(
             kind="not_found",
             path="404.html",
             template="404.html",
-            title="Page not found",
+            title=text("not_found.title"),
             description="",
-            context={**common, "breadcrumbs": [], "categories": category_links, "popular": popular[:HOME_POPULAR]},
+            context={
+                **common,
+                "breadcrumbs": [],
+                "categories": category_links,
+                "popular": popular[:HOME_POPULAR],
+                "trending": trending_links(site.articles, popular[:HOME_POPULAR]),
+            },
         )
     )
     return pages, site.warnings
@@ -641,6 +696,7 @@ def _article_page(
             "breadcrumbs": crumbs,
             "article": view,
             "more_in_category": [_article_link(site, a) for a in others],
+            "related": [],  # filled by render.related.add_related_articles
             "prev": _article_link(site, group[index - 1]) if index > 0 else None,
             "next": _article_link(site, group[index + 1]) if index + 1 < len(group) else None,
         },

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-__all__ = ["SitePaths", "safe_segment", "relative_url", "output_file"]
+__all__ = ["SitePaths", "safe_segment", "relative_url", "output_file", "markdown_copy_path", "absolute_url"]
 
 MAX_SEGMENT_BYTES = 120
 _RESERVED = {"", ".", "..", "assets", "media", "index.html", "404.html"}
@@ -84,6 +84,21 @@ class SitePaths:
 def output_file(path: str) -> str:
     """The file a site path is written to: ``articles/x/`` → ``articles/x/index.html``."""
     return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def markdown_copy_path(path: str) -> str:
+    """The Markdown copy of a page at a site path: ``articles/x/`` → ``articles/x.md``.
+
+    The page's folder name is already a safe segment, so the copy sits next to that folder.
+    """
+    if not path.endswith("/") or not path.strip("/"):
+        raise ValueError(f"no Markdown copy for site path {path!r}")
+    return path[:-1] + ".md"
+
+
+def absolute_url(base_url: str, path: str) -> str:
+    """Site path ``path`` as an absolute, percent-encoded URL under ``base_url`` (ending in ``/``)."""
+    return base_url + quote(path, safe="/-._~!$&'()*+,;=:@%")
 
 
 def relative_url(from_path: str, to_path: str) -> str:

@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from helpgen.render.i18n import Catalog, default_catalog
+
 __all__ = ["AzLetter", "plan_search_pages", "az_key", "AZ_PAGE_SIZE", "SEARCH_PATH"]
 
 SEARCH_PATH = "search/"
 AZ_PAGE_SIZE = 200
 SEARCH_POPULAR = 10
 _KEYS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["0-9", "other"]
-_LABELS = {"0-9": "0–9", "other": "Other"}
+_LABELS = {"0-9": "0–9"}  # "other" is the catalog's az.other
 
 
 @dataclass(frozen=True)
@@ -66,12 +68,15 @@ def plan_search_pages(
     home: Any,
     crumb: Any,
     page: Any,
+    catalog: Catalog | None = None,
 ) -> list[Any]:
     """The search page and every A–Z page, given the site's links.
 
     ``articles`` are ``ArticleLink`` objects; ``crumb`` and ``page`` are the ``Crumb`` and
     ``Page`` classes of :mod:`helpgen.render.pages` (passed in, so this module stays a leaf).
+    Titles and labels come from ``catalog`` (the site's language; English by default).
     """
+    text = (catalog or default_catalog()).text
     by_key: dict[str, list[Any]] = {key: [] for key in _KEYS}
     for article in articles:
         by_key[az_key(article.title)].append(article)
@@ -80,7 +85,7 @@ def plan_search_pages(
     letters = [
         AzLetter(
             key=key,
-            label=_LABELS.get(key, key.upper()),
+            label=text("az.other") if key == "other" else _LABELS.get(key, key.upper()),
             path=_az_path(key, 1) if by_key[key] else None,
             count=len(by_key[key]),
         )
@@ -92,8 +97,8 @@ def plan_search_pages(
             kind="search",
             path=SEARCH_PATH,
             template="search.html",
-            title="Search",
-            description="Search the articles and the community, or browse every article A–Z.",
+            title=text("search_page.title"),
+            description=text("search_page.description"),
             context={
                 **common,
                 "breadcrumbs": [home],
@@ -104,7 +109,7 @@ def plan_search_pages(
             },
         )
     ]
-    search_crumb = crumb("Search", SEARCH_PATH)
+    search_crumb = crumb(text("search_page.title"), SEARCH_PATH)
     for letter in letters:
         listed = by_key[letter.key]
         chunks = [listed[start : start + AZ_PAGE_SIZE] for start in range(0, len(listed), AZ_PAGE_SIZE)]
@@ -114,8 +119,10 @@ def plan_search_pages(
                     kind="search_az",
                     path=_az_path(letter.key, number),
                     template="search_az.html",
-                    title=f"Articles A–Z: {letter.label}" + (f" (page {number})" if number > 1 else ""),
-                    description=f"Every article whose title starts with {letter.label}.",
+                    title=text("az.title_page", letter=letter.label, page=number)
+                    if number > 1
+                    else text("az.title", letter=letter.label),
+                    description=text("az.description", letter=letter.label),
                     context={
                         **common,
                         "breadcrumbs": [home, search_crumb],

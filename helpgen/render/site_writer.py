@@ -13,21 +13,21 @@ renders and warnings. The output is byte-identical whatever the number of worker
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
 
+from helpgen import progress
 from helpgen.publish import StagedSite
 from helpgen.render.bodies import BodyRenderer
 from helpgen.render.fingerprints import BuildManifest, Fingerprinter, PageRecord, TemplateHasher
 from helpgen.render.pages import Page, SiteSettings
 from helpgen.render.paths import output_file
 from helpgen.render.templates import AssetManifest, page_helpers, render_template
+from helpgen.workers import can_fork, fork_pool
 
 __all__ = ["RenderPlan", "RenderOutcome", "render_pages", "default_jobs"]
 
@@ -92,7 +92,7 @@ class _ChunkResult:
     warnings: list[str]
 
 
-def _render_chunk(plan: RenderPlan, indices: range) -> _ChunkResult:
+def _render_chunk(plan: RenderPlan, indices: range, bar: progress.StageBar | None = None) -> _ChunkResult:
     staged = plan.staged
     counters = (staged.files_written, staged.files_unchanged, staged.bytes_written)
     paths_before = set(staged.paths)
@@ -120,6 +120,8 @@ def _render_chunk(plan: RenderPlan, indices: range) -> _ChunkResult:
             staged.write(site_file, html.encode("utf-8"))
             rendered.append((index, site_file, reason or "published file missing"))
         records.append((site_file, record))
+        if bar is not None:
+            bar.advance()
     return _ChunkResult(
         first=indices.start,
         records=records,
@@ -138,12 +140,6 @@ def _render_chunk(plan: RenderPlan, indices: range) -> _ChunkResult:
 _PLAN: RenderPlan | None = None  # set in the parent just before forking the workers
 
 
-def _worker_init() -> None:
-    # The parent turns SIGTERM into an exception and cleans up; workers just stop.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _worker_chunk(bounds: tuple[int, int]) -> _ChunkResult:
     assert _PLAN is not None
     return _render_chunk(_PLAN, range(*bounds))
@@ -158,17 +154,20 @@ def render_pages(plan: RenderPlan, jobs: int) -> RenderOutcome:
     global _PLAN
     total = len(plan.pages)
     workers = max(1, min(jobs, total // MIN_PAGES_PER_WORKER))
-    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        results = [_render_chunk(plan, range(total))]
-    else:
-        _PLAN = plan
-        try:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers, initializer=_worker_init) as pool:
-                results = list(pool.imap_unordered(_worker_chunk, _chunks(total, CHUNK)))
-        finally:
-            _PLAN = None
-        return _merge(plan, sorted(results, key=lambda r: r.first), in_workers=True)
+    with progress.stage("render", total=total, unit="pages") as bar:
+        if workers == 1 or not can_fork():
+            results = [_render_chunk(plan, range(total), bar)]
+        else:
+            _PLAN = plan
+            try:
+                with fork_pool(workers) as pool:
+                    results = []
+                    for result in pool.imap_unordered(_worker_chunk, _chunks(total, CHUNK)):
+                        results.append(result)
+                        bar.advance(len(result.records))
+            finally:
+                _PLAN = None
+            return _merge(plan, sorted(results, key=lambda r: r.first), in_workers=True)
     return _merge(plan, results, in_workers=False)
 
 

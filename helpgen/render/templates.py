@@ -9,14 +9,16 @@ post bodies reach templates as already-rendered, sanitised ``Markup`` values.
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import jinja2
 
 from helpgen.render.colors import color_class
+from helpgen.render.i18n import Catalog, CatalogError, parse_timestamp
 from helpgen.render.paths import relative_url
 
 __all__ = ["ThemeError", "Theme", "find_theme", "make_environment", "AssetManifest", "format_date", "iso_date"]
@@ -35,12 +37,20 @@ def _themes_root() -> Path:
     return installed if installed.is_dir() else package_dir.parent / "themes"
 
 
+THEME_FILE = "theme.toml"
+
+
 @dataclass(frozen=True)
 class Theme:
-    """A theme folder: its ``templates/`` and ``static/``."""
+    """A theme folder: its ``templates/``, ``static/`` and ``locales/``, and the theme it extends.
+
+    A theme may extend another with ``extends = "NAME"`` in its ``theme.toml``: templates,
+    static files and message catalogs it lacks come from the parent (one level or more).
+    """
 
     name: str
     root: Path
+    parent: "Theme | None" = None
 
     @property
     def templates_dir(self) -> Path:
@@ -50,44 +60,83 @@ class Theme:
     def static_dir(self) -> Path:
         return self.root / "static"
 
+    @property
+    def lineage(self) -> tuple["Theme", ...]:
+        """This theme and its ancestors, the furthest ancestor first."""
+        return (*(self.parent.lineage if self.parent else ()), self)
 
-def find_theme(name: str, site_dir: Path) -> Theme:
+
+def _theme_parent(root: Path, site_dir: Path, seen: tuple[str, ...]) -> Theme | None:
+    """The theme named by ``extends`` in ``root/theme.toml``, if any."""
+    file = root / THEME_FILE
+    if not file.is_file():
+        return None
+    try:
+        settings = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ThemeError(f"{file}: cannot read: {exc}") from exc
+    unknown = sorted(set(settings) - {"extends"})
+    if unknown:
+        raise ThemeError(f"{file}: unknown key {unknown[0]!r} (known: extends)")
+    parent = settings.get("extends")
+    if parent is None:
+        return None
+    if not isinstance(parent, str) or not parent:
+        raise ThemeError(f"{file}: extends: expected a theme name, got {parent!r}")
+    if parent in seen:
+        raise ThemeError(f"{file}: extends: theme {parent!r} extends itself ({' -> '.join((*seen, parent))})")
+    return find_theme(parent, site_dir, _seen=seen)
+
+
+def find_theme(name: str, site_dir: Path, *, _seen: tuple[str, ...] = ()) -> Theme:
     """A built-in theme by name, or a theme folder given as a path relative to the site."""
     candidates = [_themes_root() / name, (site_dir / name)]
     for root in candidates:
         if (root / "templates").is_dir():
-            return Theme(name=name, root=root.resolve())
+            root = root.resolve()
+            return Theme(name=name, root=root, parent=_theme_parent(root, site_dir, (*_seen, name)))
     available = sorted(p.name for p in _themes_root().iterdir() if (p / "templates").is_dir())
     raise ThemeError(f"theme {name!r} not found (built-in themes: {', '.join(available)}; or a folder with templates/)")
 
 
-def _parse_timestamp(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+def _catalog(context: jinja2.runtime.Context) -> Catalog:
+    """The page's message catalog (``site.catalog``); a ThemeError outside a page's context."""
+    site = context.get("site")
+    catalog = getattr(site, "catalog", None)
+    if catalog is None:
+        raise ThemeError(
+            "t() and the date/number filters need the page context: import macros 'with context'"
+        )
+    return catalog
 
 
-def format_date(value: Any) -> str:
-    """An ISO timestamp as a reader's date (``24 Nov 2026``); empty when missing or invalid."""
-    parsed = _parse_timestamp(value)
-    if parsed is None:
-        return ""
-    parsed = parsed.astimezone(timezone.utc)
-    return f"{parsed.day} {parsed.strftime('%b %Y')}"
+@jinja2.pass_context
+def translate(context: jinja2.runtime.Context, key: str, /, **params: Any) -> str:
+    """``t("key", name=value)`` in templates: the page language's text (plain, autoescaped)."""
+    return _catalog(context).text(key, **params)
+
+
+@jinja2.pass_context
+def format_date(context: jinja2.runtime.Context, value: Any) -> str:
+    """``|date``: an ISO timestamp as a reader's date in the site's language (``24 Nov 2026``)."""
+    return _catalog(context).date(value)
+
+
+@jinja2.pass_context
+def format_minutes(context: jinja2.runtime.Context, value: Any) -> str:
+    """``|minutes``: a reading time (``"3 min"``) in the site's language (``3 Min.``, ``3 分``)."""
+    return _catalog(context).minutes(value)
+
+
+@jinja2.pass_context
+def format_number(context: jinja2.runtime.Context, value: Any) -> str:
+    """``|number``: a count as the site's language writes it (``1,234``, ``1.234``)."""
+    return _catalog(context).number(value if isinstance(value, (int, float)) else 0)
 
 
 def iso_date(value: Any) -> str:
     """An ISO timestamp normalised for ``<time datetime>``; empty when missing or invalid."""
-    parsed = _parse_timestamp(value)
+    parsed = parse_timestamp(value)
     if parsed is None:
         return ""
     return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -110,6 +159,9 @@ class AssetManifest:
             site_path = f"assets/{path.with_name(f'{path.stem}.{digest}{path.suffix}').as_posix()}"
         else:
             site_path = f"assets/{path.as_posix()}"
+        replaced = self.names.get(path.as_posix())
+        if replaced is not None and replaced != site_path:  # a theme's file replacing its parent's
+            self.files.pop(replaced, None)
         self.files[site_path] = data
         self.names[path.as_posix()] = site_path
         return site_path
@@ -130,11 +182,17 @@ class AssetManifest:
 
 
 def make_environment(theme: Theme, site_templates: Path | None) -> jinja2.Environment:
-    """A Jinja environment over the site's overrides, then the theme."""
+    """A Jinja environment over the site's overrides, then the theme, then the themes it extends.
+
+    Every theme's templates are also reachable under its name (``default/article.html``), so
+    a site override or a theme can extend the very template it replaces.
+    """
     loaders: list[jinja2.BaseLoader] = []
     if site_templates is not None:
         loaders.append(jinja2.FileSystemLoader(str(site_templates)))
-    loaders.append(jinja2.FileSystemLoader(str(theme.templates_dir)))
+    ancestors = theme.lineage[::-1]
+    loaders.extend(jinja2.FileSystemLoader(str(t.templates_dir)) for t in ancestors)
+    loaders.append(jinja2.PrefixLoader({t.name: jinja2.FileSystemLoader(str(t.templates_dir)) for t in ancestors}))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
@@ -144,6 +202,9 @@ def make_environment(theme: Theme, site_templates: Path | None) -> jinja2.Enviro
         keep_trailing_newline=True,
     )
     env.filters["date"] = format_date
+    env.filters["number"] = format_number
+    env.filters["minutes"] = format_minutes
+    env.globals["t"] = translate
     env.filters["isodate"] = iso_date
     env.filters["color_class"] = color_class
     return env
@@ -183,3 +244,5 @@ def render_template(env: jinja2.Environment, template: str, context: Mapping[str
         raise ThemeError(f"{exc.filename or exc.name}:{exc.lineno}: template syntax error: {exc.message}") from exc
     except jinja2.UndefinedError as exc:
         raise ThemeError(f"template {template!r}: {exc.message}") from exc
+    except CatalogError as exc:
+        raise ThemeError(f"template {template!r}: {exc}") from exc

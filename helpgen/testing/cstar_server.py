@@ -7,7 +7,8 @@ and CORS. The snapshot is indexed once at load (dicts by slug, pre-serialised li
 pre-sorted post orders), so a 10,000-article snapshot serves ``/articles`` pages in
 microseconds of work. :class:`Faults` injects latency, 5xx, 429, truncated bodies, dropped
 connections and a real per-window request budget; :meth:`CStarTestServer.script` serves
-canned (e.g. legacy-shaped) responses. Every request is recorded.
+canned (e.g. legacy-shaped) responses. Every request is recorded. With ``admin_key=`` it also
+serves the admin article endpoints (drafts included, behind the bearer key; ``cstar_admin.py``).
 
 Run it in the foreground with ``python -m helpgen.testing.cstar_server SNAPSHOT_DIR``.
 """
@@ -476,6 +477,7 @@ class _Content:
         self.articles: list[Article] = [
             a for a in snapshot.articles if a.is_public and a.status == "published" and a.slug
         ]
+        self.all_articles: list[Article] = [a for a in snapshot.articles if a.slug]  # drafts too: admin API only
         self.article_pos: dict[str, int] = {}
         for pos, article in enumerate(self.articles):
             self.article_pos.setdefault(article.slug, pos)
@@ -977,8 +979,10 @@ class CStarTestServer:
         team_id: str = DEFAULT_TEAM_ID,
         host: str = "127.0.0.1",
         port: int = 0,
+        admin_key: str | None = None,
     ) -> None:
         self._team_arg = team
+        self.admin_key = admin_key  # enables the admin article endpoints (cstar_admin.py)
         self.team_id = team_id
         self.host = host
         self.port = port
@@ -1173,6 +1177,10 @@ class CStarTestServer:
         return reply
 
     def _route(self, request: _Request) -> _Reply:
+        if self.admin_key and request.path.startswith("/api/v1/"):
+            from helpgen.testing.cstar_admin import admin_reply
+
+            return admin_reply(self, request)
         route = _match(request.path)
         if route is None:
             raise _ApiError(404, "resource_missing", f"Unknown route: {request.path}.")

@@ -360,7 +360,9 @@ CONFIG = f"""\
 title = "Hostile </title><script>{MARKER}(1000)</script> Help"
 description = "\\"><img src=x onerror={MARKER}(1001)> {{{{ config }}}}"
 base_url = "https://help.example/"
-language = "en\\" onload=\\"{MARKER}(1002)"
+# A hostile language ('en" onload="...') is refused by the config with a clear error
+# (tests/test_i18n.py): only BCP 47 tags reach <html lang>.
+language = "en"
 footer_links = [{{ label = "<b>Status</b> {MARKER}(1003)", url = "https://status.example/?a=\\"b" }}]
 
 [cstar]
