@@ -85,6 +85,11 @@ def _common_options(func: F) -> F:
     return func
 
 
+def _folder_option(flag: str, name: str, help_text: str) -> Callable[[F], F]:
+    """A ``--out``/``--snapshot``/``--cache`` style option: a folder path, its own help text."""
+    return click.option(flag, name, type=click.Path(file_okay=False, path_type=Path), help=help_text)
+
+
 def _load(site_dir: Path, **overrides: Any) -> Config:
     try:
         return load_config(site_dir, overrides=overrides)
@@ -110,18 +115,8 @@ def main() -> None:
 
 @main.command()
 @_common_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder, replaced whole and atomically [default: SITE_DIR/_site].",
-)
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Build from this local snapshot folder instead of the API (no network).",
-)
+@_folder_option("--out", "out_dir", "Output folder, replaced whole and atomically [default: SITE_DIR/_site].")
+@_folder_option("--snapshot", "snapshot_dir", "Build from this local snapshot folder instead of the API (no network).")
 @click.option(
     "--report",
     "report_file",
@@ -266,12 +261,7 @@ def pull(
 @main.command()
 @click.argument("query")
 @click.argument("site_dir", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The built site to search [default: the build's output, SITE_DIR/_site].",
-)
+@_folder_option("--out", "out_dir", "The built site to search [default: the build's output, SITE_DIR/_site].")
 @click.option("--limit", "-n", type=click.IntRange(min=1, max=1000), default=10, show_default=True, help="How many results.")
 @click.option("--type", "kind", type=click.Choice(["article", "post"]), help="Only articles, or only community posts.")
 @click.option("--category", metavar="KEY", help="Only one category (c:SLUG) or community topic (t:SLUG).")
@@ -341,12 +331,7 @@ def search(
 
 @main.command()
 @click.argument("site_dir", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The built site to check [default: the build's output, SITE_DIR/_site].",
-)
+@_folder_option("--out", "out_dir", "The built site to check [default: the build's output, SITE_DIR/_site].")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def check(site_dir: Path, out_dir: Path | None, as_json: bool) -> None:
     """Check a built site for broken internal links, missing images and links to unpublished articles.
@@ -377,12 +362,7 @@ def check(site_dir: Path, out_dir: Path | None, as_json: bool) -> None:
 
 @main.command()
 @_common_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder the rebuilds publish to [default: SITE_DIR/_site].",
-)
+@_folder_option("--out", "out_dir", "Output folder the rebuilds publish to [default: SITE_DIR/_site].")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local behind nginx).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port to listen on.")
 @click.option("--path", "url_path", default="/webhooks/cstar", show_default=True, help="URL path cStar POSTs events to.")
@@ -438,11 +418,8 @@ def listen(
 
 @main.command()
 @_common_options
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Preview this local snapshot folder instead of the API (watched for changes).",
+@_folder_option(
+    "--snapshot", "snapshot_dir", "Preview this local snapshot folder instead of the API (watched for changes)."
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to serve on (0: any free port).")
@@ -511,25 +488,18 @@ def serve(
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for report.html and report.json [default: SITE_DIR/_report]; keep it outside the published site.",
 )
-@click.option(
+@_folder_option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The built site whose article pages are checked for broken links and missing images "
+    "The built site whose article pages are checked for broken links and missing images "
     "[default: the build's output, SITE_DIR/_site].",
 )
-@click.option(
+@_folder_option(
     "--snapshot",
     "snapshot_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Report on this snapshot folder [default: [cstar].snapshot, else the content of the last build in the cache].",
+    "Report on this snapshot folder [default: [cstar].snapshot, else the content of the last build in the cache].",
 )
-@click.option(
-    "--cache",
-    "cache_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The build's cache folder [default: SITE_DIR/.helpgen-cache].",
-)
+@_folder_option("--cache", "cache_dir", "The build's cache folder [default: SITE_DIR/.helpgen-cache].")
 @click.option(
     "--fail-on",
     "fail_on",

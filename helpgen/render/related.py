@@ -187,17 +187,7 @@ def add_related_articles(
     for page in article_pages:
         view = page.context["article"]
         category = view.category
-        links[page.path] = ArticleLink(
-            title=view.title,
-            slug=view.slug,
-            path=page.path,
-            excerpt=view.excerpt,
-            category_name=category.name if category else None,
-            category_path=category.path if category else None,
-            view_count=view.view_count,
-            updated_at=view.updated_at,
-            read_time=view.read_time,
-        )
+        links[page.path] = view.link(page.path)
         if category is not None:
             ranks[category.path].append((-view.view_count, view.title.lower(), page.path))
     rank_of = {path: i for members in ranks.values() for i, (_, _, path) in enumerate(sorted(members))}

@@ -65,23 +65,7 @@ def roadmap_feed_path(status: str) -> str:
 
 def _link(page: Page) -> PostLink:
     post = page.context["post"]
-    topic = post.topic
-    return PostLink(
-        title=post.title,
-        slug=post.slug,
-        path=page.path,
-        status=post.status,
-        status_label=post.status_label,
-        vote_count=post.vote_count,
-        comment_count=post.comment_count,
-        is_pinned=post.is_pinned,
-        is_locked=post.is_locked,
-        author_name=post.author_name,
-        created_at=post.created_at,
-        topic_name=topic.name if topic else None,
-        topic_path=topic.path if topic else None,
-        has_official_answer=page.context.get("official_answer") is not None,
-    )
+    return post.link(page.path, has_official_answer=page.context.get("official_answer") is not None)
 
 
 def add_roadmap(pages: Sequence[Page], topics: Sequence[str], settings: Any) -> tuple[list[Page], dict[str, bytes]]:
