@@ -51,6 +51,25 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """example_site built once with its own helpgen.toml (read-only: tests must not modify it)."""
+    from helpgen.build import build_site
+    from helpgen.config import load_config
+
+    root = tmp_path_factory.mktemp("example-build")
+    build_site(load_config(EXAMPLE_SITE, overrides={"out_dir": root / "site", "cache_dir": root / "cache"}, environ={}))
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def example_snapshot():
+    """example_site's snapshot, loaded once (frozen models; do not modify)."""
+    from helpgen.content.snapshot import load_snapshot
+
+    return load_snapshot(EXAMPLE_SITE / "snapshot")
+
+
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     """A private copy of example_site (config, snapshot, static), safe to modify."""

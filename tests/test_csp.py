@@ -17,7 +17,6 @@ from helpgen.build import build_site
 from helpgen.config import load_config
 from helpgen.render.colors import color_class, color_stylesheet, safe_color
 from helpgen.render.csp import api_origin, content_security_policy, header_policy
-from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import parse
 from tests.sitehost import StaticHost
 
@@ -78,11 +77,8 @@ def test_category_colours_become_classes_in_a_stylesheet() -> None:
 
 
 @pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("csp")
-    config = load_config(EXAMPLE_SITE, overrides={"out_dir": root / "site", "cache_dir": root / "cache"}, environ={})
-    build_site(config)
-    return root / "site"
+def example_site(example_build: Path) -> Path:
+    return example_build
 
 
 def test_every_page_carries_the_policy_and_no_inline_script_or_style(example_site: Path) -> None:

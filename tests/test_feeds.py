@@ -14,7 +14,6 @@ from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot, save_snapshot
 from helpgen.render.feeds import FEED_ENTRIES
 from helpgen.render.templates import iso_date
-from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import ParsedPage, parse
 
 BASE = "https://help.kettlehq.com/"
@@ -24,16 +23,13 @@ RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("feeds")
-    config = load_config(EXAMPLE_SITE, overrides={"out_dir": root / "site", "cache_dir": root / "cache"}, environ={})
-    build_site(config)
-    return root / "site"
+def site(example_build: Path) -> Path:
+    return example_build
 
 
 @pytest.fixture(scope="module")
-def snapshot():
-    return load_snapshot(EXAMPLE_SITE / "snapshot")
+def snapshot(example_snapshot):
+    return example_snapshot
 
 
 def html_of(text: str) -> ParsedPage:

@@ -12,7 +12,6 @@ from helpgen.build import build_site
 from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot, save_snapshot
 from helpgen.render.paths import safe_segment
-from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import parse
 from tests.sitehost import StaticHost
 
@@ -21,16 +20,13 @@ LIST_ITEM = re.compile(r"- \[(?P<title>(?:[^\]\\]|\\.)+)\]\((?P<url>[^)\s]+)\)(?
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("llms")
-    config = load_config(EXAMPLE_SITE, overrides={"out_dir": root / "site", "cache_dir": root / "cache"}, environ={})
-    build_site(config)
-    return root / "site"
+def site(example_build: Path) -> Path:
+    return example_build
 
 
 @pytest.fixture(scope="module")
-def snapshot():
-    return load_snapshot(EXAMPLE_SITE / "snapshot")
+def snapshot(example_snapshot):
+    return example_snapshot
 
 
 def test_llms_txt_follows_the_convention_and_groups_articles_by_category(site: Path, snapshot) -> None:

@@ -12,33 +12,27 @@ from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot
 from helpgen.render.related import MAX_POSTING, RelatedInput, related_articles
 from tests.conftest import EXAMPLE_SITE
-from tests.htmltools import local_targets
+from tests.htmltools import ParsedPage, local_targets
+
+
+def _section_titles(page_file: Path, heading_id: str) -> list[str]:
+    """The link texts of the page's section labelled by the heading ``heading_id``."""
+    html = page_file.read_text(encoding="utf-8")
+    start = html.find(f'aria-labelledby="{heading_id}"')
+    if start < 0:
+        return []
+    page = ParsedPage()
+    page.feed("<section " + html[start : html.find("</section>", start)])
+    page.close()
+    return [" ".join(a.text.split()) for a in page.find_all("a")]
 
 
 def related_titles(page_file: Path) -> list[str]:
-    html = page_file.read_text(encoding="utf-8")
-    start = html.find('aria-labelledby="related-articles-title"')
-    if start < 0:
-        return []
-    from tests.htmltools import ParsedPage
-
-    page = ParsedPage()
-    page.feed("<section " + html[start : html.find("</section>", start)])
-    page.close()
-    return [" ".join(a.text.split()) for a in page.find_all("a")]
+    return _section_titles(page_file, "related-articles-title")
 
 
 def more_in_category_titles(page_file: Path) -> list[str]:
-    html = page_file.read_text(encoding="utf-8")
-    start = html.find('aria-labelledby="related-title"')
-    if start < 0:
-        return []
-    from tests.htmltools import ParsedPage
-
-    page = ParsedPage()
-    page.feed("<section " + html[start : html.find("</section>", start)])
-    page.close()
-    return [" ".join(a.text.split()) for a in page.find_all("a")]
+    return _section_titles(page_file, "related-title")
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,6 @@ from helpgen.render.seo import json_ld_text
 from helpgen.render.sitemap import sitemap_files
 from helpgen.render.templates import iso_date
 from helpgen.search.documents import markdown_text
-from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import parse
 
 BASE = "https://help.kettlehq.com/"
@@ -31,16 +30,13 @@ SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("seo")
-    config = load_config(EXAMPLE_SITE, overrides={"out_dir": root / "site", "cache_dir": root / "cache"}, environ={})
-    build_site(config)
-    return root / "site"
+def site(example_build: Path) -> Path:
+    return example_build
 
 
 @pytest.fixture(scope="module")
-def snapshot():
-    return load_snapshot(EXAMPLE_SITE / "snapshot")
+def snapshot(example_snapshot):
+    return example_snapshot
 
 
 def json_ld(page_file: Path) -> list[dict]:
