@@ -49,7 +49,7 @@ from helpgen.render.site_files import site_files
 from helpgen.render.site_writer import RenderPlan, default_jobs, render_pages
 from helpgen.render.i18n import Catalog, CatalogError, catalog_dirs, default_catalog, load_catalog
 from helpgen.render.templates import AssetManifest, Theme, ThemeError, find_theme, make_environment, render_template
-from helpgen.search import TermCache, analyze_pages, export_analyzed, term_vectors
+from helpgen.search import DocumentScorer, TermCache, analyze_pages, export_analyzed, term_vectors
 from helpgen.search.usage import usage_multipliers
 
 __all__ = [
@@ -341,9 +341,12 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
     with _stage(report, "search"):
         # Only new or changed documents are analysed (in parallel); the rest come from the cache.
         analyzed = analyze_pages(pages, term_cache, jobs)
-        search_index = export_analyzed(analyzed, jobs=jobs, boosts=usage_multipliers(pages, config.search_usage_boost))
+        scorer = DocumentScorer(analyzed)  # collection statistics, shared with related articles
+        search_index = export_analyzed(
+            analyzed, jobs=jobs, boosts=usage_multipliers(pages, config.search_usage_boost), scorer=scorer
+        )
     with _stage(report, "related"):
-        pages = add_related_articles(pages, term_vectors(analyzed), jobs=jobs)
+        pages = add_related_articles(pages, term_vectors(analyzed, scorer=scorer), jobs=jobs)
     with _stage(report, "seo"):  # head tags and JSON-LD, sitemap, feeds, llms.txt and .md copies
         pages = add_head_data(pages, settings)
         data_files = site_files(pages, settings, config.static_dir)

@@ -152,3 +152,12 @@ def test_export_in_workers_is_byte_identical(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(export, "MIN_POSTINGS_PER_WORKER", 1)
     parallel = export.export_analyzed(analyzed, jobs=3)
     assert parallel.files == serial.files and len(serial.files) > 100
+
+
+def test_a_shared_scorer_gives_the_same_scores_in_any_document_order() -> None:
+    from helpgen.search.terms import DocumentScorer
+
+    analyzed = analyze_pages(_pages(generate_snapshot(40, 10, seed=12)), TermCache(None))
+    shared = DocumentScorer(list(reversed(analyzed)))
+    assert postings(analyzed, shared)[0] == postings(analyzed)[0]
+    assert term_vectors(analyzed, scorer=shared) == term_vectors(analyzed)

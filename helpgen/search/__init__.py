@@ -42,6 +42,7 @@ __all__ = [
     "analyze_pages",
     "export_analyzed",
     "TermCache",
+    "DocumentScorer",
     "AnalyzedDocument",
     "export_index",
     "open_site_index",
@@ -76,10 +77,13 @@ def analyze_pages(pages: Iterable[Any], cache: TermCache, jobs: int = 1) -> list
         return analyze_sources(sources, cache, jobs, progress=bar.advance)
 
 
-def term_vectors(documents: Sequence[AnalyzedDocument], kind: str = ARTICLE) -> dict[str, dict[str, float]]:
+def term_vectors(
+    documents: Sequence[AnalyzedDocument], kind: str = ARTICLE, scorer: DocumentScorer | None = None
+) -> dict[str, dict[str, float]]:
     """``{page path: {term: weight}}`` of the documents of one ``kind``: each term's BM25F
-    score in that document, as search ranks it (idf from all ``documents``)."""
-    scorer = DocumentScorer(documents)
+    score in that document, as search ranks it (idf from all ``documents``; ``scorer``, when
+    given, is a :class:`DocumentScorer` of the same documents)."""
+    scorer = scorer if scorer is not None else DocumentScorer(documents)
     return {doc.path: scorer.scores(doc) for doc in documents if doc.kind == kind}
 
 

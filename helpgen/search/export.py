@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from helpgen.search.documents import ARTICLE, POST, SearchDocument
-from helpgen.search.terms import AnalyzedDocument, analyze_document, postings
+from helpgen.search.terms import AnalyzedDocument, DocumentScorer, analyze_document, postings
 from helpgen.search.text import utf16_key
 from helpgen.search.titles import anchor, title_key
 from helpgen.search.usage import document_multipliers
@@ -322,18 +322,21 @@ def export_analyzed(
     jobs: int = 1,
     *,
     boosts: Mapping[str, float] | None = None,
+    scorer: DocumentScorer | None = None,
 ) -> ExportedIndex:
     """All index files for analysed ``documents`` (:mod:`helpgen.search.terms`), as site paths.
 
     The same documents give the same bytes as :func:`export_index` on their source documents,
     whatever ``jobs`` (the number of forked worker processes that write the terms' entries).
     ``boosts`` maps a document's path to its usage multiplier (:mod:`helpgen.search.usage`);
-    empty or None means no usage boost, and the same bytes as without it.
+    empty or None means no usage boost, and the same bytes as without it. ``scorer``: a
+    :class:`~helpgen.search.terms.DocumentScorer` of ``documents`` the caller also uses
+    (for related articles), so the collection statistics are gathered once.
     """
     global _ENTRY_JOB
     ordered = order_documents(documents)
     multipliers = document_multipliers((doc.path for doc in ordered), boosts) if boosts else None
-    scores_by_term, _ = postings(ordered)
+    scores_by_term, _ = postings(ordered, scorer)
     terms = sorted(scores_by_term, key=utf16_key)
     doc_freq = {term: len(scores_by_term[term]) for term in terms}
     total_postings = sum(doc_freq.values())

@@ -281,14 +281,18 @@ class DocumentScorer:
         return result
 
 
-def postings(documents: Sequence[AnalyzedDocument]) -> tuple[dict[str, dict[int, float]], BM25FStatistics]:
+def postings(
+    documents: Sequence[AnalyzedDocument], scorer: DocumentScorer | None = None
+) -> tuple[dict[str, dict[int, float]], BM25FStatistics]:
     """Every term's ``{document number: score}`` for ``documents`` (numbered in the given order).
 
     The score of a (term, document) pair is the sum over the document's fields of boost ×
     BM25 (Whoosh's BM25F), added up in :data:`FIELD_NAMES` order as :func:`term_scores` does,
-    so the floats are the same to the last bit.
+    so the floats are the same to the last bit. ``scorer``, when given, must be a
+    :class:`DocumentScorer` of the same documents (in any order: the statistics do not
+    depend on it); it saves a pass over them.
     """
-    scorer = DocumentScorer(documents)
+    scorer = scorer if scorer is not None else DocumentScorer(documents)
     by_term: dict[str, dict[int, float]] = {}
     for number, doc in enumerate(documents):
         for term, score in scorer.scores(doc).items():
