@@ -259,6 +259,10 @@ def _site_inputs(
             {name: hashlib.sha256(data).hexdigest() for name, data in sorted(assets.files.items())},
             static,
             files,
+            # Settings read by the build itself rather than by templates:
+            config.redirects,
+            config.roadmap_topics,
+            config.search_usage_boost,
         ]
     )
 
@@ -311,15 +315,7 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
     previous = BuildManifest() if full else BuildManifest.load(cache.build_manifest)
     view_history, views_now = load_view_history(cache.view_history), current_views(snapshot)
     growth = view_growth(view_history, views_now)  # trending: an input like the content
-    inputs = digest(
-        [
-            _site_inputs(config, snapshot, settings_hash, assets, templates),
-            growth,
-            config.redirects,
-            config.roadmap_topics,
-            config.search_usage_boost,
-        ]
-    )
+    inputs = digest([_site_inputs(config, snapshot, settings_hash, assets, templates), growth])
     if previous.inputs == inputs and previous.published_intact(config.out_dir):
         # Nothing the site is made from changed, and the published files are as we left them.
         report.pages_written = report.pages_unchanged = len(previous.pages)
