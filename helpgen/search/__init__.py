@@ -25,7 +25,6 @@ from helpgen.search.documents import ARTICLE, SearchDocument, search_documents
 from helpgen.search.terms import AnalyzedDocument, DocumentScorer, TermCache, analyze_sources, document_sources
 from helpgen.search.engine import Hit, SearchIndexError, ResultDocument, SearchEngine, SearchResult
 from helpgen.search.export import MANIFEST, ExportedIndex, IndexSettings, export_analyzed, export_index
-from helpgen.search.usage import usage_multipliers
 
 __all__ = [
     "ExportedIndex",
@@ -37,7 +36,6 @@ __all__ = [
     "SearchDocument",
     "SearchEngine",
     "SearchResult",
-    "build_search_index",
     "term_vectors",
     "analyze_pages",
     "export_analyzed",
@@ -48,25 +46,6 @@ __all__ = [
     "open_site_index",
     "search_documents",
 ]
-
-
-def build_search_index(
-    pages: Iterable[Any],
-    settings: IndexSettings = IndexSettings(),
-    *,
-    cache: TermCache | None = None,
-    jobs: int = 1,
-    usage_boost: float = 0.0,
-) -> ExportedIndex:
-    """The search index files of a site's planned pages (site path → bytes).
-
-    Documents whose content key is in ``cache`` are not analysed again; the others are, in
-    up to ``jobs`` worker processes, and added to ``cache`` (the caller saves it).
-    ``usage_boost`` is the weight of :mod:`helpgen.search.usage` (0: no usage boost).
-    """
-    pages = list(pages)
-    analyzed = analyze_pages(pages, cache if cache is not None else TermCache(None), jobs)
-    return export_analyzed(analyzed, settings, boosts=usage_multipliers(pages, usage_boost))
 
 
 def analyze_pages(pages: Iterable[Any], cache: TermCache, jobs: int = 1) -> list[AnalyzedDocument]:

@@ -192,11 +192,14 @@ class BM25FStatistics:
 
     ``field_lengths[f]`` is the total number of tokens of field ``f`` over all documents and
     ``doc_count`` the number of documents; a term's document frequency is per field, as in
-    Whoosh. :meth:`score` returns exactly what :func:`term_scores` yields for the same
-    documents: ``idf = log(N / (df + 1)) + 1`` (Whoosh's ``WeightingModel.idf``), the average
-    field length as ``total / N``, and the document's field length as stored by Whoosh (one
-    byte, logarithmic: ``byte_to_length(length_to_byte(n))``).
+    Whoosh. With them, ``boost × idf × (tf × K1_PLUS_1) / (tf + length_norm)`` is exactly what
+    :func:`term_scores` yields for the same documents (``whoosh.scoring.bm25``, same operations
+    in the same order): ``idf = log(N / (df + 1)) + 1`` (Whoosh's ``WeightingModel.idf``), the
+    average field length as ``total / N``, and the document's field length as stored by Whoosh
+    (one byte, logarithmic: ``byte_to_length(length_to_byte(n))``).
     """
+
+    K1_PLUS_1 = _K1 + 1
 
     def __init__(self, doc_count: int, field_lengths: Mapping[str, int]) -> None:
         self.doc_count = doc_count
@@ -214,22 +217,10 @@ class BM25FStatistics:
             stored = self._stored_length[length] = byte_to_length(length_to_byte(length))
         return stored
 
-    def score(self, field: str, idf: float, frequency: int, length: int) -> float:
-        """Boost × BM25 of one term in one field of one document (``idf`` from :meth:`idf`)."""
-        return FIELD_BOOSTS[field] * scoring.bm25(
-            idf, float(frequency), self.stored_length(length), self._avgfl[field], _B, _K1
-        )
-
     def length_norm(self, field: str, length: int) -> float:
         """The part of BM25's denominator that depends on the document's field length:
         ``K1 × ((1 − B) + B × fl / avgfl)``, computed as Whoosh's ``bm25`` computes it."""
         return _K1 * ((1 - _B) + _B * self.stored_length(length) / self._avgfl[field])
-
-    @staticmethod
-    def fast_score(boost: float, idf: float, frequency: float, norm: float) -> float:
-        """:meth:`score` from a precomputed :meth:`length_norm`: the same operations in the
-        same order as ``whoosh.scoring.bm25``, so the same float."""
-        return boost * (idf * ((frequency * (_K1 + 1)) / (frequency + norm)))
 
 
 class _DisjunctionMaxMatcher(DisjunctionMaxMatcher):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from helpgen.workers import can_fork, fork_pool
-from helpgen.search._whoosh import _K1, FIELD_BOOSTS, FIELD_NAMES, BM25FStatistics, analyze
+from helpgen.search._whoosh import FIELD_BOOSTS, FIELD_NAMES, BM25FStatistics, analyze
 from helpgen.search.documents import ARTICLE, SearchDocument, document_inputs, search_document
 
 __all__ = [
@@ -266,7 +266,7 @@ class DocumentScorer:
 
     def scores(self, doc: AnalyzedDocument) -> dict[str, float]:
         """``{term: score}`` of one document (one of the scorer's ``documents``)."""
-        k1_plus_1 = _K1 + 1
+        k1_plus_1 = BM25FStatistics.K1_PLUS_1
         result: dict[str, float] = {}
         for name, length, counts in doc.fields:
             norm = self._norms.get((name, length))
@@ -274,7 +274,7 @@ class DocumentScorer:
                 norm = self._norms[(name, length)] = self.stats.length_norm(name, length)
             boost, field_idf = FIELD_BOOSTS[name], self._idf[name]
             for term, frequency in counts.items():
-                # Inlined BM25FStatistics.fast_score (same operations, same order).
+                # whoosh.scoring.bm25 × boost, inlined: the same operations in the same order.
                 score = boost * (field_idf[term] * ((frequency * k1_plus_1) / (frequency + norm)))
                 previous = result.get(term)
                 result[term] = score if previous is None else previous + score
