@@ -245,8 +245,6 @@ def _site_inputs(
     config: Config, snapshot: Snapshot, settings_hash: str, assets: AssetManifest, templates: TemplateHasher
 ) -> str:
     """One hash of everything the site is made from: when it matches, nothing is to be done."""
-    files = snapshot.to_files()
-    files["snapshot.json"] = {**files["snapshot.json"], "pulledAt": None}  # not shown on any page
     static: list[list[object]] = []
     if config.static_dir is not None:
         for file in sorted(p for p in config.static_dir.rglob("*") if p.is_file()):
@@ -258,7 +256,7 @@ def _site_inputs(
             templates.hash_all(),
             {name: hashlib.sha256(data).hexdigest() for name, data in sorted(assets.files.items())},
             static,
-            files,
+            snapshot.content_digest(),
             # Settings read by the build itself rather than by templates:
             config.redirects,
             config.roadmap_topics,

@@ -6,6 +6,7 @@ saved snapshot is also a fixture for the project's cStar test server.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -41,6 +42,25 @@ class Snapshot:
     # What was wrong beyond single items (a file entry that is not an object, a body that
     # could not be fetched), each naming where; for the build report, never saved.
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # A hash of the files this snapshot was read from (everything but ``pulledAt``), set by
+    # :func:`load_snapshot`; None for a snapshot made or changed in memory. Not an init field,
+    # so ``dataclasses.replace`` never carries it over to content it does not describe.
+    source_digest: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    def content_digest(self) -> str:
+        """A hash of everything the snapshot holds but ``pulledAt`` (shown on no page).
+
+        Equal content gives an equal digest within one way of getting it: from the files read
+        (cheap: their bytes are hashed as they are read), else from the canonical JSON of
+        :meth:`to_files`. A snapshot read from files and the same content made in memory may
+        hash differently; that costs one incremental build, never a stale site.
+        """
+        if self.source_digest is not None:
+            return self.source_digest
+        files = self.to_files()
+        files["snapshot.json"] = {**files["snapshot.json"], "pulledAt": None}
+        text = json.dumps(files, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return "json:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     def to_files(self) -> dict[str, Any]:
         """Map of relative file path → JSON value, exactly as :func:`save_snapshot` writes."""
@@ -76,14 +96,20 @@ def save_snapshot(snapshot: Snapshot, folder: str | os.PathLike[str]) -> Path:
     return root
 
 
-def _read_json(root: Path, rel: str, *, required: bool, default: Any) -> Any:
+def _read_json(root: Path, rel: str, *, required: bool, default: Any, hasher: Any = None) -> Any:
     path = root / rel
     if not path.is_file():
         if required:
             raise SnapshotError(f"{path}: missing snapshot file")
+        if hasher is not None:
+            hasher.update(f"{rel}\0missing\0".encode())
         return default
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if hasher is not None:
+            hasher.update(f"{rel}\0{len(data)}\0".encode())
+            hasher.update(data)
+        return json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{path}: not valid JSON ({exc})") from exc
 
@@ -115,15 +141,19 @@ def load_snapshot(folder: str | os.PathLike[str], *, team: str | None = None) ->
         raise SnapshotError(f"{root / 'snapshot.json'}: unsupported format {fmt!r}")
 
     problems: list[str] = []
+    team_name = str(meta.get("team") or team or "")
+    hasher = hashlib.blake2b(digest_size=32)
+    hasher.update(f"helpgen-snapshot\0{SNAPSHOT_FORMAT}\0{team_name}\0".encode())
 
     def items(rel: str, parse: Callable[[Any], T], required: bool = False) -> tuple[T, ...]:
-        return _items(root, rel, parse, _read_json(root, rel, required=required, default=[]), problems)
+        raw = _read_json(root, rel, required=required, default=[], hasher=hasher)
+        return _items(root, rel, parse, raw, problems)
 
-    stats_raw = _read_json(root, "library/stats.json", required=False, default={})
+    stats_raw = _read_json(root, "library/stats.json", required=False, default={}, hasher=hasher)
     if not isinstance(stats_raw, dict):
         raise SnapshotError(f"{root / 'library/stats.json'}: expected a JSON object")
-    return Snapshot(
-        team=str(meta.get("team") or team or ""),
+    snapshot = Snapshot(
+        team=team_name,
         categories=items("library/categories.json", Category.from_api, required=True),
         articles=items("library/articles.json", Article.from_api, required=True),
         popular=items("library/popular.json", Article.from_api),
@@ -133,5 +163,7 @@ def load_snapshot(folder: str | os.PathLike[str], *, team: str | None = None) ->
         pulled_at=meta.get("pulledAt"),
         problems=tuple(problems),
     )
+    object.__setattr__(snapshot, "source_digest", "files:" + hasher.hexdigest())
+    return snapshot
 
 
