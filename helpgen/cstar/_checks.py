@@ -199,6 +199,10 @@ def _shown(value: Any) -> str:
     return repr(value)
 
 
+# Values that are fine for a kind whatever the rule (checked by type alone, the common case).
+_FINE_TYPES: dict[str, tuple[type, ...]] = {TEXT: (str,), NUMBER: (int,), FLAG: (bool,), TAGS: (str,)}
+
+
 def field_problems(kind: str, raw: Mapping[str, Any]) -> tuple[str, ...]:
     """Every problem of ``raw`` (one object of ``kind``, any key style), in key order.
 
@@ -208,11 +212,13 @@ def field_problems(kind: str, raw: Mapping[str, Any]) -> tuple[str, ...]:
     problems: list[str] = []
     seen: set[str] = set()
     for key, value in raw.items():
-        field = _snake(str(key))
+        field = _snake(key if type(key) is str else str(key))
         rule = rules.get(field)
         if rule is None or field in seen:  # the first spelling wins, as in the models
             continue
         seen.add(field)
+        if rule.kind == ANY or type(value) in _FINE_TYPES.get(rule.kind, ()):
+            continue
         problem = _check(str(key), rule, value)
         if problem:
             problems.append(problem)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Iterator, Mapping, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any, Generic, TypeVar
 
 from ._checks import field_problems
 
@@ -81,12 +82,16 @@ def _text(value: str) -> str:
 
 
 def _str(value: Any, default: str = "") -> str:
+    if type(value) is str:  # the common case first: a 10,000-article load makes 150,000 calls
+        return _text(value)
     if value is None or isinstance(value, (Mapping, list, tuple)):  # never a repr on a page
         return default
     return _text(value) if isinstance(value, str) else str(value)
 
 
 def _opt_str(value: Any) -> str | None:
+    if type(value) is str and value:
+        return _text(value)
     if value is None or value == "" or isinstance(value, (Mapping, list, tuple)):
         return None
     return _text(value) if isinstance(value, str) else str(value)
