@@ -279,7 +279,8 @@ def _helpgen_rows(work: Path, snapshot: Snapshot, snap: Path, timeout: float, jo
             indexed = any("search" in name or "index" in name for name in seconds)
             search = " (no search stage: no search index built)" if label == HELPGEN_CLEAN and not indexed else ""
             row = Row(label, row.measurement, pages=row.pages, out_bytes=row.out_bytes,
-                      detail=f"{data.get('pages_rendered', '?')} pages rendered; seconds by stage: {stages or 'not reported'}{search}")
+                      detail=f"{data.get('pages_rendered', '?')} pages rendered, {data.get('files_written', '?')} files written, "
+                             f"{data.get('files_unchanged', '?')} carried over; seconds by stage: {stages or 'not reported'}{search}")
         return row
 
     rows = {HELPGEN_CLEAN: build(HELPGEN_CLEAN, work / "helpgen-clean.json")}
