@@ -182,7 +182,7 @@ def test_export_is_a_pure_function_of_the_documents(example_documents, example_i
     assert MANIFEST in example_index.files
     for path in example_index.files:
         if path != MANIFEST:
-            assert re.search(r"[./][0-9a-f]{10}(\.b?\d+)?\.json$", path), path
+            assert re.search(r"[./][0-9a-f]{10}\.json$|/p/[a-z2-7]{12}\.json$", path), path
 
 
 def test_changing_one_document_renames_only_the_files_it_touches(example_documents, example_index) -> None:
@@ -436,3 +436,24 @@ def test_az_letters_fold_accents_and_split_long_letters_into_pages() -> None:
     letters = {l.key: l for l in by_path["search/"].context["letters"]}
     assert letters["b"].path is None and letters["s"].count == AZ_PAGE_SIZE * 2 + 5
     assert letters["other"].path == "search/a-z/other/"
+
+
+def test_posting_files_are_named_by_their_own_content_and_search_js_agrees() -> None:
+    """Format 2: each tier and block file is named by a hash of its bytes, so an edit renames
+    only the files it changes; search.js cuts the same tag length out of a term's entry."""
+    from helpgen.search.export import FORMAT, TAG_LENGTH, posting_tag
+
+    words_ = [f"word{n}" for n in range(40)]
+    docs = [
+        SearchDocument(kind="article", title=f"Doc {n}", path=f"articles/d{n}/", category="", category_key="",
+                       status="", status_label="", excerpt="", fields={"body": " ".join(["common"] * (1 + n % 7) + words_[: n % 40])})
+        for n in range(300)
+    ]
+    exported = export_index(docs, IndexSettings(top=4, block=16))
+    postings = {path: data for path, data in exported.files.items() if path.startswith("search/p/")}
+    assert postings, "a term frequent enough for tiers and blocks"
+    for path, data in postings.items():
+        assert path == f"search/p/{posting_tag(data)}.json"
+    assert json.loads(exported.files[MANIFEST])["format"] == FORMAT == 2
+    script = SEARCH_JS.read_text(encoding="utf-8")
+    assert re.search(rf"\bvar TAG = {TAG_LENGTH};", script)

@@ -161,3 +161,49 @@ def test_a_shared_scorer_gives_the_same_scores_in_any_document_order() -> None:
     shared = DocumentScorer(list(reversed(analyzed)))
     assert postings(analyzed, shared)[0] == postings(analyzed)[0]
     assert term_vectors(analyzed, scorer=shared) == term_vectors(analyzed)
+
+
+def test_cached_documents_share_their_term_strings_and_old_cache_files_are_upgraded(tmp_path: Path) -> None:
+    import marshal
+
+    import helpgen.search.terms as terms
+
+    cache_file = tmp_path / "terms"
+    cache = TermCache(cache_file)
+    first = analyze_pages(_pages(generate_snapshot(30, 0, seed=2)), cache)
+    cache.save()
+    loaded = TermCache(cache_file)
+    # The same term in two documents is one object once read back (memory and load time).
+    seen: dict[str, str] = {}
+    shared = 0
+    for value in loaded.entries.values():
+        for _, _, counts in value[5]:
+            for term in counts:
+                shared += term in seen and seen[term] is term
+                seen.setdefault(term, term)
+    assert shared > 100
+    # A file written before (no marker) is read as it is, and written again with the marker.
+    shard = sorted(cache_file.glob("*.marshal"))[0]
+    version, part, _ = marshal.loads(shard.read_bytes())
+    shard.write_bytes(marshal.dumps((version, part)))
+    old = TermCache(cache_file)
+    assert analyze_pages(_pages(generate_snapshot(30, 0, seed=2)), old) == first
+    old.save()
+    assert marshal.loads(shard.read_bytes())[2:] == (terms._SHARED_TERMS,)
+
+
+def test_the_whoosh_reference_rounds_the_statistics_as_the_export_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With Whoosh's stock BM25F (exact average lengths and frequencies) the scores differ:
+    # the agreement above holds because both sides round, not because rounding is a no-op.
+    import whoosh.scoring
+
+    import helpgen.search._whoosh as whoosh_module
+
+    snapshot = generate_snapshot(150, 0, seed=21)
+    ordered = order_documents(search_documents(_pages(snapshot)))
+    index = build_whoosh_index(doc.fields for doc in ordered)
+    ours, _ = postings([analyze_document(doc) for doc in ordered])
+    assert dict(term_scores(index)) == ours
+    monkeypatch.setattr(whoosh_module, "_BM25F", whoosh.scoring.BM25F(B=0.75, K1=1.2))
+    stock = dict(term_scores(index))
+    assert sum(stock[term] != ours[term] for term in ours) > len(ours) / 2

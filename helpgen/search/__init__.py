@@ -9,6 +9,8 @@
   per document (the usage boost, ``[search] usage_boost``);
 * :mod:`~helpgen.search.titles`: the exact-title key that keeps a typed title's page first;
 * :mod:`~helpgen.search.export`: documents (and multipliers) → ``search/`` files (a pure function);
+* :mod:`~helpgen.search.incremental`: the same files, recomputed only for the terms of changed
+  documents from the last export kept in the build cache (byte-identical to a clean export);
 * :mod:`~helpgen.search.engine`: the query algorithm in Python, the same as ``search.js``.
 
 ``docs/search.md`` describes the design and the file format.
@@ -25,6 +27,7 @@ from helpgen.search.documents import ARTICLE, SearchDocument, search_documents
 from helpgen.search.terms import AnalyzedDocument, DocumentScorer, TermCache, analyze_sources, document_sources
 from helpgen.search.engine import Hit, SearchIndexError, ResultDocument, SearchEngine, SearchResult
 from helpgen.search.export import MANIFEST, ExportedIndex, IndexSettings, export_analyzed, export_index
+from helpgen.search.incremental import ExportCache, export_search
 
 __all__ = [
     "ExportedIndex",
@@ -39,6 +42,8 @@ __all__ = [
     "term_vectors",
     "analyze_pages",
     "export_analyzed",
+    "export_search",
+    "ExportCache",
     "TermCache",
     "DocumentScorer",
     "AnalyzedDocument",

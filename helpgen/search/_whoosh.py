@@ -15,7 +15,9 @@ Everything else in :mod:`helpgen.search` sees Whoosh through four calls:
   a Whoosh index: Whoosh's own ``bm25`` and ``idf`` formulas, with field lengths quantised to
   a byte as Whoosh stores them, so the numbers are equal to the last bit (the tests compare
   them with :func:`term_scores`). This is what a build uses: Whoosh's index writer is the
-  slow part of indexing, and analysed documents can be cached and re-used;
+  slow part of indexing, and analysed documents can be cached and re-used. Both sides use
+  the *quantised* average field lengths and document frequencies (:func:`quantised`, 7
+  significant bits), so one edited document rarely moves any score but its own;
 * :func:`reference_search` runs the same query through Whoosh's own searcher (exhaustively:
   ``limit=None``, since ``limit=10`` prunes wrongly on OR queries), with the same usage
   multipliers as the export (BM25F's ``final()`` multiplies a document's score by its own)
@@ -25,6 +27,7 @@ Everything else in :mod:`helpgen.search` sees Whoosh through four calls:
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from math import log
@@ -55,6 +58,7 @@ __all__ = [
     "term_scores",
     "BM25FStatistics",
     "FIELD_NAMES",
+    "quantised",
 ]
 
 FIELD_BOOSTS: Mapping[str, float] = {
@@ -79,7 +83,60 @@ _ANALYZER = StemmingAnalyzer(maxsize=MAX_WORD_CHARS)
 _WORDS = RegexTokenizer() | LowercaseFilter()
 _MIN_TERM = 2  # StemmingAnalyzer's StopFilter minsize
 _B, _K1 = 0.75, 1.2
-_BM25F = scoring.BM25F(B=_B, K1=_K1)
+STATISTIC_BITS = 7
+"""Significant bits kept of a collection statistic (:func:`quantised`)."""
+
+
+def quantised(value: float) -> float:
+    """``value`` rounded to :data:`STATISTIC_BITS` significant bits (steps of 0.8–1.6%).
+
+    Applied to BM25F's collection statistics: each field's average length and each term's
+    per-field document frequency (a frequency below 128 is exact; above, it moves in steps
+    of 1/128 to 1/64 of itself). Exact, they move with every edit, and every score of every
+    document holding a moved term (every score, for the average length) moves with them.
+    Rounded, an edit of one document in thousands rarely moves any (the average crosses a
+    step about once in a hundred edits at 10,000 documents; a term in 5,000 documents about
+    once in 64 times it is added or removed), so an incremental export recomputes little
+    more than the changed documents' postings. The rounding is exact binary arithmetic
+    (``frexp``/``ldexp``), the same on every machine; an idf or a length normalisation off
+    by under 0.8% does not change what ranks well.
+    """
+    mantissa, exponent = math.frexp(value)
+    return math.ldexp(round(mantissa * (1 << STATISTIC_BITS)), exponent - STATISTIC_BITS)
+
+
+class _QuantisedBM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
+    """Whoosh's ``BM25FScorer`` (same statements) with the average field length rounded by
+    :func:`quantised` before anything (its maximum quality too) is computed."""
+
+    def __init__(self, searcher, fieldname, text, B, K1, qf=1):  # type: ignore[no-untyped-def]
+        parent = searcher.get_parent()
+        self.idf = parent.idf(fieldname, text)
+        self.avgfl = quantised(parent.avg_field_length(fieldname) or 1)
+        self.B = B
+        self.K1 = K1
+        self.qf = qf
+        self.setup(searcher, fieldname, text)
+
+
+class _QuantisedBM25F(scoring.BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F with the average field length and the document frequency (in its idf)
+    rounded by :func:`quantised`."""
+
+    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+        # Whoosh's WeightingModel.idf, the same statements, with the frequency rounded.
+        parent = searcher.get_parent()
+        n = quantised(parent.doc_frequency(fieldname, text))
+        dc = parent.doc_count_all()
+        return log(dc / (n + 1)) + 1
+
+    def scorer(self, searcher, fieldname, text, qf=1):  # type: ignore[no-untyped-def]
+        if not searcher.schema[fieldname].scorable:
+            return super().scorer(searcher, fieldname, text, qf=qf)
+        return _QuantisedBM25FScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf=qf)
+
+
+_BM25F = _QuantisedBM25F(B=_B, K1=_K1)
 
 
 def analyze(text: str) -> list[str]:
@@ -194,8 +251,9 @@ class BM25FStatistics:
     ``doc_count`` the number of documents; a term's document frequency is per field, as in
     Whoosh. With them, ``boost × idf × (tf × K1_PLUS_1) / (tf + length_norm)`` is exactly what
     :func:`term_scores` yields for the same documents (``whoosh.scoring.bm25``, same operations
-    in the same order): ``idf = log(N / (df + 1)) + 1`` (Whoosh's ``WeightingModel.idf``), the
-    average field length as ``total / N``, and the document's field length as stored by Whoosh
+    in the same order): ``idf = log(N / (q(df) + 1)) + 1`` (Whoosh's ``WeightingModel.idf``), the
+    average field length as ``q(total / N)`` (``total / N`` is ``1`` when 0), ``q`` being
+    :func:`quantised` (the reference scorer rounds Whoosh's statistics alike), and the document's field length as stored by Whoosh
     (one byte, logarithmic: ``byte_to_length(length_to_byte(n))``).
     """
 
@@ -204,12 +262,18 @@ class BM25FStatistics:
     def __init__(self, doc_count: int, field_lengths: Mapping[str, int]) -> None:
         self.doc_count = doc_count
         self._avgfl = {
-            name: (field_lengths.get(name, 0) / (doc_count or 1)) or 1 for name in FIELD_NAMES
+            name: quantised((field_lengths.get(name, 0) / (doc_count or 1)) or 1) for name in FIELD_NAMES
         }
         self._stored_length: dict[int, int] = {}
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What every score depends on besides the term's own document frequencies: two
+        collections with the same key score a document with the same terms alike."""
+        return (self.doc_count, tuple(self._avgfl[name] for name in FIELD_NAMES))
+
     def idf(self, doc_frequency: int) -> float:
-        return log(self.doc_count / (doc_frequency + 1)) + 1
+        return log(self.doc_count / (quantised(doc_frequency) + 1)) + 1
 
     def stored_length(self, length: int) -> int:
         stored = self._stored_length.get(length)
@@ -256,7 +320,7 @@ def _group_query(terms: Sequence[str]) -> wq.Query:
     return _DisjunctionMax([_term_query(term) for term in terms])
 
 
-class _UsageBM25F(scoring.BM25F):  # type: ignore[misc]
+class _UsageBM25F(_QuantisedBM25F):
     """BM25F whose final score is multiplied by the document's usage multiplier."""
 
     use_final = True

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from helpgen.search._whoosh import ends_in_word, term_of, words
-from helpgen.search.export import INDEX_DIR, MANIFEST
+from helpgen.search.export import FORMAT, INDEX_DIR, MANIFEST, TAG_LENGTH
 from helpgen.search.text import utf16_key, within_one_edit
 from helpgen.search.titles import MAX_QUERY_WORDS, anchor, query_key
 
@@ -98,6 +98,11 @@ class ResultDocument:
     excerpt: str
 
 
+def _posting_file(tags: str, number: int) -> str:
+    """The site path of the ``number``-th (from 0) posting file whose tags are ``tags``."""
+    return f"{INDEX_DIR}p/{tags[number * TAG_LENGTH : (number + 1) * TAG_LENGTH]}.json"
+
+
 @dataclass
 class _TermState:
     """One term's postings known so far, and what is left to read of it."""
@@ -105,7 +110,8 @@ class _TermState:
     term: str
     df: int
     scores: dict[int, int]
-    digest: str = ""
+    tier_tags: str = ""  # the tags (file names) of the tiers, TAG_LENGTH characters each
+    block_tags: str = ""  # and of the blocks
     tiers: list[list[int]] = field(default_factory=list)  # [best score, count] of each unread tier
     next_tier: int = 1
     doc_range: int = 0
@@ -146,8 +152,8 @@ class SearchEngine:
 
     def __post_init__(self) -> None:
         self.manifest = self._load(MANIFEST)
-        if not isinstance(self.manifest, dict) or self.manifest.get("format") != 1:
-            raise SearchIndexError(f"{MANIFEST}: not a helpgen search index of format 1")
+        if not isinstance(self.manifest, dict) or self.manifest.get("format") != FORMAT:
+            raise SearchIndexError(f"{MANIFEST}: not a helpgen search index of format {FORMAT}")
         self.limits = self.manifest["limits"]
         self._term_keys = [utf16_key(k) for k in self.manifest["terms"]["keys"]]
         self._lexicon_keys = [utf16_key(k) for k in self.manifest["lexicon"]["keys"]]
@@ -306,7 +312,8 @@ class SearchEngine:
                     assert entry is not None
                     state = _TermState(term, entry[0], _decode_postings(entry[1]))
                     if len(entry) > 2:
-                        state.digest, state.tiers, state.doc_range = entry[2], [list(t) for t in entry[3]], entry[4]
+                        state.tier_tags, state.tiers, state.doc_range = entry[2], [list(t) for t in entry[3]], entry[4]
+                        state.block_tags = entry[5]
                     states[term] = state
         return states
 
@@ -374,11 +381,11 @@ class SearchEngine:
                     blocks.append((term, doc // state.doc_range))
         for term, block in blocks:
             state = states[term]
-            state.scores.update(_decode_postings(self._load(f"{INDEX_DIR}p/{state.digest}.b{block}.json")))
+            state.scores.update(_decode_postings(self._load(_posting_file(state.block_tags, block))))
             state.blocks_read.add(block)
         for term in tiers:
             state = states[term]
-            state.scores.update(_decode_postings(self._load(f"{INDEX_DIR}p/{state.digest}.{state.next_tier}.json")))
+            state.scores.update(_decode_postings(self._load(_posting_file(state.tier_tags, state.next_tier - 1))))
             state.next_tier += 1
             state.tiers.pop(0)
 

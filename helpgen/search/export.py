@@ -8,8 +8,9 @@ under ``search/`` in the site (``docs/search.md`` has the full format)::
     t/{n}.{hash}.json    term shards: sorted terms from one key to the next, each with its
                          document frequency and best postings; completions of wide prefixes;
                          the documents whose whole title is a query (exact-title matches)
-    p/{hash}.{n}.json    further tiers of a frequent term's postings, best first
-    p/{hash}.b{n}.json   the same postings in blocks by document number (random access)
+    p/{tag}.json         further tiers of a frequent term's postings, best first, and the
+                         same postings in blocks by document number (random access); each
+                         file is named by its own content (:data:`TAG_LENGTH` characters)
     d/{n}.{hash}.json    one document: title, path, category, status, excerpt
     l/{n}.{hash}.json    the lexicon by length then term, for typo corrections
     c/{hash}.json        categories and topics as ranges of document numbers (filters)
@@ -29,12 +30,16 @@ groups it touches.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import hashlib
 import json
 import math
+import operator
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from helpgen.search.documents import ARTICLE, POST, SearchDocument
@@ -55,11 +60,13 @@ __all__ = [
     "FORMAT",
 ]
 
-FORMAT = 1
+FORMAT = 2
 INDEX_DIR = "search/"
 MANIFEST = INDEX_DIR + "manifest.json"
 TERM_GROUP = 16
 DOC_GROUP = 256
+POSTING_BYTES = 2 * array("i").itemsize
+"""Bytes of one (doc, score) pair in encoded postings (:func:`encode_pairs`)."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,11 @@ class ExportedIndex:
         return site_path != MANIFEST
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # what json.dumps would build per call
+
+
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def _hash(data: bytes, length: int = 10) -> str:
@@ -152,54 +162,125 @@ class _Files:
         }
 
 
-def _postings_array(postings: Sequence[tuple[int, int]]) -> list[int]:
-    """``[(doc, score)]`` → ``[doc0, score0, doc1 - doc0, score1, ...]`` sorted by doc."""
-    flat: list[int] = []
-    previous = 0
-    for doc, score in sorted(postings):
-        flat.extend((doc - previous, score))
-        previous = doc
+def _postings_array(postings: Sequence[tuple[int, int]], by_doc: bool = False) -> list[int]:
+    """``[(doc, score)]`` → ``[doc0, score0, doc1 - doc0, score1, ...]`` sorted by doc
+    (``by_doc``: the pairs are sorted by doc already)."""
+    pairs = postings if by_doc else sorted(postings, key=_DOC)
+    if not pairs:
+        return []
+    docs = [doc for doc, _ in pairs]
+    flat = [0] * (2 * len(pairs))
+    flat[0] = docs[0]
+    flat[2::2] = map(operator.sub, islice(docs, 1, None), docs)
+    flat[1::2] = [score for _, score in pairs]
     return flat
 
 
+_DOC = operator.itemgetter(0)
+_SCORE = operator.itemgetter(1)
+
+
+def _tier_bounds(df: int, settings: IndexSettings) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    start, size = settings.top, settings.top * (settings.tier_growth - 1)
+    while start < df:
+        bounds.append((start, min(start + size, df)))
+        start += size
+        size *= settings.tier_growth
+    return bounds
+
+
+def _block_range(df: int, doc_count: int, settings: IndexSettings) -> int:
+    doc_range = settings.block * doc_count / df
+    return 1 << max(0, math.ceil(math.log2(max(doc_range, 1))))
+
+
 def _term_entry(
-    postings: list[tuple[int, int]], doc_count: int, settings: IndexSettings, posting_files: dict[str, bytes]
+    postings: list[tuple[int, int]],
+    doc_count: int,
+    settings: IndexSettings,
+    posting_files: list[tuple[str, bytes]],
+    earlier: tuple[list[tuple[int, int]], Sequence[tuple[str, bytes]]] | None = None,
 ) -> list[Any]:
-    """A term's entry in its shard.
+    """A term's entry in its shard (``postings``: ``(doc, score)`` pairs sorted by doc).
+
+    ``earlier``, the same term's postings and posting files in an earlier export of as many
+    documents: a tier or block whose postings are the same is taken from there, not encoded
+    again (the same bytes either way).
 
     ``[df, postings]`` when the term has at most ``top`` postings. Otherwise
-    ``[df, best postings, hash, [[best score, count] of each further tier], block range]``:
+    ``[df, best postings, tier tags, [[best score, count] of each further tier], block range,
+    block tags]`` (the tags of a kind concatenated, :data:`TAG_LENGTH` characters each):
 
     * the ``top`` best postings stay in the shard;
-    * the others, best first, in tiers ``p/{hash}.{n}.json`` (n = 1, 2, ...), each
+    * the others, best first, in tiers ``p/{tag}.json`` (tier n has the n-th tier tag), each
       ``tier_growth`` times larger than the one before: reading them in order finds the
       documents that score best for the term;
-    * the whole list, by document number, in blocks ``p/{hash}.b{n}.json`` of the documents
+    * the whole list, by document number, in blocks ``p/{tag}.json`` (the n-th block tag) of the documents
       ``[n × range, (n + 1) × range)``: reading one tells a document's exact score (or that it
       lacks the term) without reading the tiers down to it.
     """
-    ranked = sorted(postings, key=lambda pair: (-pair[1], pair[0]))
-    if len(ranked) <= settings.top:
-        return [len(ranked), _postings_array(ranked)]
-    tiers: list[list[tuple[int, int]]] = []
-    start, size = settings.top, settings.top * (settings.tier_growth - 1)
-    while start < len(ranked):
-        tiers.append(ranked[start : start + size])
-        start += size
-        size *= settings.tier_growth
-    doc_range = settings.block * doc_count / len(ranked)
-    doc_range = 1 << max(0, math.ceil(math.log2(max(doc_range, 1))))
-    blocks: list[list[tuple[int, int]]] = [[] for _ in range((doc_count + doc_range - 1) // doc_range)]
-    for doc, score in postings:
-        blocks[doc // doc_range].append((doc, score))
-    tier_data = [_json(_postings_array(tier)) for tier in tiers]
-    block_data = [_json(_postings_array(block)) for block in blocks]
-    digest = _hash(b"\0".join(tier_data + [b"|"] + block_data), 10)
-    for number, data in enumerate(tier_data, start=1):
-        posting_files[f"{INDEX_DIR}p/{digest}.{number}.json"] = data
-    for number, data in enumerate(block_data):
-        posting_files[f"{INDEX_DIR}p/{digest}.b{number}.json"] = data
-    return [len(ranked), _postings_array(ranked[: settings.top]), digest, [[t[0][1], len(t)] for t in tiers], doc_range]
+    if len(postings) <= settings.top:
+        return [len(postings), _postings_array(postings, by_doc=True)]
+    # Best first, ties by document number: a stable sort by score of the pairs sorted by doc.
+    ranked = sorted(postings, key=_SCORE, reverse=True)
+    tiers = [ranked[start:end] for start, end in _tier_bounds(len(ranked), settings)]
+    doc_range = _block_range(len(ranked), doc_count, settings)
+    block_count = (doc_count + doc_range - 1) // doc_range
+    blocks = _blocks(postings, doc_range, block_count)
+    old_tiers: list[tuple[list[tuple[int, int]], bytes]] = []
+    old_blocks: list[tuple[list[tuple[int, int]], bytes]] = []
+    if earlier is not None and len(earlier[0]) > settings.top:
+        old_postings, old_files = earlier
+        old_bounds = _tier_bounds(len(old_postings), settings)
+        if len(old_postings) == len(postings):  # the same tier bounds
+            old_ranked = sorted(old_postings, key=_SCORE, reverse=True)
+            old_tiers = [(old_ranked[start:end], old_files[n][1]) for n, (start, end) in enumerate(old_bounds)]
+        if _block_range(len(old_postings), doc_count, settings) == doc_range:
+            old_block_files = old_files[len(old_bounds) :]
+            old_blocks = list(zip(_blocks(old_postings, doc_range, block_count), (data for _, data in old_block_files)))
+            if len(old_block_files) != block_count:
+                old_blocks = []
+    tier_data = [
+        old_tiers[n][1] if old_tiers and old_tiers[n][0] == tier else _json(_postings_array(tier))
+        for n, tier in enumerate(tiers)
+    ]
+    block_data = [
+        old_blocks[n][1] if old_blocks and old_blocks[n][0] == block else _json(_postings_array(block, by_doc=True))
+        for n, block in enumerate(blocks)
+    ]
+    tier_tags = [posting_tag(data) for data in tier_data]
+    block_tags = [posting_tag(data) for data in block_data]
+    for tag, data in zip(tier_tags + block_tags, tier_data + block_data):
+        posting_files.append((f"{INDEX_DIR}p/{tag}.json", data))
+    return [
+        len(ranked),
+        _postings_array(ranked[: settings.top]),
+        "".join(tier_tags),
+        [[t[0][1], len(t)] for t in tiers],
+        doc_range,
+        "".join(block_tags),
+    ]
+
+
+TAG_LENGTH = 12
+"""Characters of a posting file's name: its content's SHA-256 in lowercase base32 (60 bits;
+lowercase, so names stay distinct on case-insensitive file systems)."""
+
+
+def posting_tag(data: bytes) -> str:
+    """The name of a posting file (tier or block) holding ``data``.
+
+    Each file is named by its own content, so an edit renames only the tiers and the block it
+    changes, not all of a frequent term's files; equal files (an empty block) are one file.
+    """
+    return base64.b32encode(hashlib.sha256(data).digest())[:TAG_LENGTH].decode("ascii").lower()
+
+
+def _blocks(postings: Sequence[tuple[int, int]], doc_range: int, block_count: int) -> list[Sequence[tuple[int, int]]]:
+    """Pairs sorted by doc cut into the blocks of documents ``[n × doc_range, (n + 1) × doc_range)``."""
+    cuts = [bisect.bisect_left(postings, n * doc_range, key=_DOC) for n in range(block_count + 1)]
+    return [postings[cuts[n] : cuts[n + 1]] for n in range(block_count)]
 
 
 def _shortest_key(previous: str, term: str) -> str:
@@ -285,28 +366,72 @@ def export_index(
     return export_analyzed([analyze_document(doc) for doc in documents], settings, boosts=boosts)
 
 
+TermOutput = tuple[bytes, bytes, tuple[tuple[str, bytes], ...]]
+"""What the export made of one term: its integer postings (``array('i')`` bytes, ``doc,
+score`` pairs by document number), its shard entry (JSON) and its posting files (site path,
+bytes). A pure function of the postings and the number of documents (:func:`term_output`)."""
+
+
+def integer_score(score: float, multiplier: float | None, scale: int) -> int:
+    """A (term, document) score as stored: ``max(1, round(score × m × scale))``."""
+    if multiplier is None:
+        return max(1, int(round(score * scale)))
+    return max(1, int(round(score * multiplier * scale)))
+
+
+def encode_pairs(pairs: Sequence[tuple[int, int]]) -> bytes:
+    """``(doc, score)`` pairs sorted by doc as the bytes of ``array('i')`` ``[doc, score, ...]``."""
+    return array("i", chain.from_iterable(pairs)).tobytes()
+
+
+def decode_pairs(data: bytes) -> list[tuple[int, int]]:
+    """The inverse of :func:`encode_pairs`."""
+    flat = array("i")
+    flat.frombytes(data)
+    return list(zip(flat[0::2], flat[1::2]))
+
+
+def term_output(
+    postings: Mapping[int, int] | list[tuple[int, int]],
+    doc_count: int,
+    settings: IndexSettings,
+    earlier: TermOutput | None = None,
+    earlier_pairs: list[tuple[int, int]] | None = None,
+) -> TermOutput:
+    """A term's :data:`TermOutput` from its integer postings, ``{doc: score}`` or ``(doc,
+    score)`` pairs sorted by doc; ``earlier``, the term's output in an export of as many
+    documents, saves encoding what did not change (``earlier_pairs``: its postings decoded,
+    if the caller has them)."""
+    files: list[tuple[str, bytes]] = []
+    pairs = postings if isinstance(postings, list) else sorted(postings.items(), key=_DOC)
+    reuse = None
+    if earlier is not None:
+        reuse = (earlier_pairs if earlier_pairs is not None else decode_pairs(earlier[0]), earlier[2])
+    entry = _json(_term_entry(pairs, doc_count, settings, files, reuse))
+    return encode_pairs(pairs), entry, tuple(files)
+
+
 _ENTRY_JOB: tuple[dict[str, dict[int, float]], list[str], int, IndexSettings, list[float] | None] | None = None
 
 
 def _entries_of(terms: Sequence[str], scores_by_term: Mapping[str, Mapping[int, float]], doc_count: int,
-                settings: IndexSettings, multipliers: Sequence[float] | None = None) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Shard entries (term → JSON) and posting files of ``terms``, with scores as integers
-    (each multiplied by its document's usage multiplier, when there are any)."""
+                settings: IndexSettings, multipliers: Sequence[float] | None = None) -> dict[str, TermOutput]:
+    """The :data:`TermOutput` of each of ``terms``, with scores as integers (each multiplied
+    by its document's usage multiplier, when there are any)."""
     scale = settings.scale
-    files: dict[str, bytes] = {}
-    entries: dict[str, bytes] = {}
+    outputs: dict[str, TermOutput] = {}
     for term in terms:
         if multipliers is None:
-            postings_list = [(doc, max(1, int(round(score * scale)))) for doc, score in scores_by_term[term].items()]
+            integers = {doc: max(1, int(round(score * scale))) for doc, score in scores_by_term[term].items()}
         else:
-            postings_list = [
-                (doc, max(1, int(round(score * multipliers[doc] * scale)))) for doc, score in scores_by_term[term].items()
-            ]
-        entries[term] = _json(_term_entry(postings_list, doc_count, settings, files))
-    return entries, files
+            integers = {
+                doc: max(1, int(round(score * multipliers[doc] * scale))) for doc, score in scores_by_term[term].items()
+            }
+        outputs[term] = term_output(integers, doc_count, settings)
+    return outputs
 
 
-def _entries_of_slice(bounds: tuple[int, int]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+def _entries_of_slice(bounds: tuple[int, int]) -> dict[str, TermOutput]:
     assert _ENTRY_JOB is not None
     scores_by_term, terms, doc_count, settings, multipliers = _ENTRY_JOB
     return _entries_of(terms[bounds[0] : bounds[1]], scores_by_term, doc_count, settings, multipliers)
@@ -332,42 +457,81 @@ def export_analyzed(
     empty or None means no usage boost, and the same bytes as without it. ``scorer``: a
     :class:`~helpgen.search.terms.DocumentScorer` of ``documents`` the caller also uses
     (for related articles), so the collection statistics are gathered once.
+    :mod:`helpgen.search.incremental` gives the same bytes from an earlier export's terms.
     """
-    global _ENTRY_JOB
     ordered = order_documents(documents)
-    multipliers = document_multipliers((doc.path for doc in ordered), boosts) if boosts else None
-    scores_by_term, _ = postings(ordered, scorer)
-    terms = sorted(scores_by_term, key=utf16_key)
-    doc_freq = {term: len(scores_by_term[term]) for term in terms}
-    total_postings = sum(doc_freq.values())
+    multipliers = multipliers_of(ordered, boosts)
+    outputs = term_outputs(ordered, settings, jobs, multipliers=multipliers, scorer=scorer)
+    return assemble(ordered, outputs, settings)
 
+
+def multipliers_of(ordered: Sequence[AnalyzedDocument], boosts: Mapping[str, float] | None) -> list[float] | None:
+    """Each ordered document's usage multiplier; None without a usage boost."""
+    return document_multipliers((doc.path for doc in ordered), boosts) if boosts else None
+
+
+def term_outputs(
+    ordered: Sequence[AnalyzedDocument],
+    settings: IndexSettings,
+    jobs: int = 1,
+    *,
+    multipliers: Sequence[float] | None = None,
+    scorer: DocumentScorer | None = None,
+) -> dict[str, TermOutput]:
+    """Every term's :data:`TermOutput` for documents in index order, computed from scratch
+    (in up to ``jobs`` forked workers; the same bytes whatever ``jobs``)."""
+    global _ENTRY_JOB
+    scores_by_term, _ = postings(ordered, scorer)
+    terms = sorted(scores_by_term)
+    total_postings = sum(len(scores) for scores in scores_by_term.values())
+    multiplier_list = list(multipliers) if multipliers is not None else None
     workers = max(1, min(jobs, total_postings // MIN_POSTINGS_PER_WORKER))
-    files: dict[str, bytes] = {}
-    entries: dict[str, bytes] = {}
     if workers > 1 and can_fork():
         # Slices of about equal postings, a few per worker so a slow one does not hold the rest.
         slices: list[tuple[int, int]] = []
         target, start, size = total_postings / (workers * 4), 0, 0
         for index, term in enumerate(terms):
-            size += doc_freq[term]
+            size += len(scores_by_term[term])
             if size >= target:
                 slices.append((start, index + 1))
                 start, size = index + 1, 0
         if start < len(terms):
             slices.append((start, len(terms)))
-        _ENTRY_JOB = (scores_by_term, terms, len(ordered), settings, multipliers)
+        _ENTRY_JOB = (scores_by_term, terms, len(ordered), settings, multiplier_list)
+        outputs: dict[str, TermOutput] = {}
         try:
             with fork_pool(workers) as pool:
-                for part_entries, part_files in pool.imap(_entries_of_slice, slices):
-                    entries.update(part_entries)
-                    files.update(part_files)
+                for part in pool.imap(_entries_of_slice, slices):
+                    outputs.update(part)
         finally:
             _ENTRY_JOB = None
-    else:
-        entries, files = _entries_of(terms, scores_by_term, len(ordered), settings, multipliers)
-    del scores_by_term
+        return outputs
+    return _entries_of(terms, scores_by_term, len(ordered), settings, multiplier_list)
 
-    titles = _exact_titles(ordered, doc_freq)
+
+def assemble(
+    ordered: Sequence[AnalyzedDocument],
+    outputs: Mapping[str, TermOutput],
+    settings: IndexSettings,
+    terms: Sequence[str] | None = None,
+    records: Sequence[bytes] | None = None,
+    title_keys: Sequence[str | None] | None = None,
+) -> ExportedIndex:
+    """The index files of documents in index order whose terms made ``outputs``: term and
+    lexicon shards, document files, categories and the manifest, with every term's posting
+    files. Given, ``terms`` is ``outputs``' terms in UTF-16 order, ``records`` and
+    ``title_keys`` each document's :func:`record_bytes` and :func:`title_key` (saves work)."""
+    terms = list(terms) if terms is not None else sorted(outputs, key=utf16_key)
+    records = records if records is not None else [record_bytes(doc) for doc in ordered]
+    title_keys = title_keys if title_keys is not None else [title_key(doc.record[0]) for doc in ordered]
+    entries = {term: output[1] for term, output in outputs.items()}
+    doc_freq = {term: len(output[0]) // POSTING_BYTES for term, output in outputs.items()}
+    total_postings = sum(doc_freq.values())
+    files: dict[str, bytes] = {}
+    for output in outputs.values():
+        files.update(output[2])
+
+    titles = _exact_titles(title_keys, doc_freq)
     term_runs = _partition(
         [(term, len(entries[term]) + len(term.encode("utf-8")) + 4 + len(titles.get(term, b""))) for term in terms],
         settings.shard_bytes,
@@ -399,7 +563,7 @@ def export_analyzed(
 
     doc_files = _Files("d", DOC_GROUP)
     for start in range(0, len(ordered), settings.docs_per_shard):
-        doc_files.add(_json([_doc_record(doc) for doc in ordered[start : start + settings.docs_per_shard]]))
+        doc_files.add(b"[" + b",".join(records[start : start + settings.docs_per_shard]) + b"]")
 
     categories = _json({"categories": _category_ranges(ordered)})
     categories_name = f"c/{_hash(categories)}.json"
@@ -436,7 +600,7 @@ def export_analyzed(
     return ExportedIndex(files=dict(sorted(files.items())), documents=len(ordered), terms=len(terms), postings=total_postings)
 
 
-def _exact_titles(ordered: Sequence[AnalyzedDocument], doc_freq: Mapping[str, int]) -> dict[str, bytes]:
+def _exact_titles(title_keys: Sequence[str | None], doc_freq: Mapping[str, int]) -> dict[str, bytes]:
     """For each anchor term, its shard's ``"x"`` members: ``"title key":[doc, ...]``.
 
     Every document whose title has a key (:func:`~helpgen.search.titles.title_key`) is listed
@@ -444,8 +608,7 @@ def _exact_titles(ordered: Sequence[AnalyzedDocument], doc_freq: Mapping[str, in
     query equal to a title finds its documents in a shard it reads anyway.
     """
     by_key: dict[str, list[int]] = {}
-    for number, doc in enumerate(ordered):
-        key = title_key(doc.record[0])
+    for number, key in enumerate(title_keys):
         if key is not None:
             by_key.setdefault(key, []).append(number)
     members: dict[str, list[bytes]] = {}
@@ -484,6 +647,7 @@ def _status_labels(ordered: Iterable[AnalyzedDocument]) -> dict[str, str]:
     return dict(sorted(labels.items()))
 
 
-def _doc_record(doc: AnalyzedDocument) -> list[Any]:
-    """``[title, path, category, status, excerpt]``; the kind follows from the number."""
-    return list(doc.record)
+def record_bytes(doc: AnalyzedDocument) -> bytes:
+    """A document's record in its document file: ``[title, path, category, status, excerpt]``
+    (the kind follows from the number), as JSON."""
+    return _json(list(doc.record))

@@ -4,6 +4,8 @@
 (function (root) {
   "use strict";
 
+  var TAG = 12; // characters of a posting file's name (TAG_LENGTH in helpgen/search/export.py)
+
   // ------------------------------------------------------------------ analyzer
 
   var STOP = new Set(("a an and are as at be by can for from have if in is it may not of on " +
@@ -150,7 +152,7 @@
   SearchIndex.prototype.ready = function () {
     var self = this;
     return this.load("manifest.json").then(function (manifest) {
-      if (manifest.format !== 1) throw new Error("search index format " + manifest.format);
+      if (manifest.format !== 2) throw new Error("search index format " + manifest.format);
       self.manifest = manifest;
       return self;
     });
@@ -289,9 +291,11 @@
 
   function TermState(term, entry) {
     this.term = term; this.df = entry[0]; this.scores = postings(entry[1], new Map());
-    this.digest = entry[2] || ""; this.tiers = (entry[3] || []).slice(); this.nextTier = 1;
-    this.range = entry[4] || 0; this.blocksRead = new Set();
+    this.tierTags = entry[2] || ""; this.tiers = (entry[3] || []).slice(); this.nextTier = 1;
+    this.range = entry[4] || 0; this.blockTags = entry[5] || ""; this.blocksRead = new Set();
   }
+  /** The posting file of tier or block `n` (from 0): named by its tag, TAG chars each. */
+  function postingFile(tags, n) { return "p/" + tags.substr(n * TAG, TAG) + ".json"; }
   TermState.prototype.bestUnread = function () { return this.tiers.length ? this.tiers[0][0] : 0; };
   TermState.prototype.bound = function (doc) {
     return !this.tiers.length || this.blocksRead.has(Math.floor(doc / this.range)) ? 0 : this.tiers[0][0];
@@ -399,13 +403,13 @@
     });
     blocks.forEach(function (b) {
       var state = states.get(b[0]);
-      loads.push(self.load("p/" + state.digest + ".b" + b[1] + ".json").then(function (flat) {
+      loads.push(self.load(postingFile(state.blockTags, b[1])).then(function (flat) {
         postings(flat, state.scores); state.blocksRead.add(b[1]);
       }));
     });
     tiers.forEach(function (term) {
       var state = states.get(term);
-      loads.push(self.load("p/" + state.digest + "." + state.nextTier + ".json").then(function (flat) {
+      loads.push(self.load(postingFile(state.tierTags, state.nextTier - 1)).then(function (flat) {
         postings(flat, state.scores); state.nextTier++; state.tiers.shift();
       }));
     });
