@@ -117,14 +117,14 @@ def test_a_tag_on_too_many_articles_is_not_a_signal() -> None:
 def test_related_lists_are_the_same_in_worker_processes(monkeypatch) -> None:
     import helpgen.render.related as related
 
-    from helpgen.search import TermCache, analyze_pages, term_vectors
+    from helpgen.search import TermCache, analyze_pages
     from helpgen.render.pages import SiteSettings, plan_pages
     from tests.benchmarks.corpus import generate_snapshot
 
     pages, _ = plan_pages(generate_snapshot(120, 0, seed=6), SiteSettings(title="T"))
-    vectors = term_vectors(analyze_pages(pages, TermCache(None)))
-    inputs = [p for p in related.add_related_articles(pages, vectors) if p.kind == "article"]
+    documents = analyze_pages(pages, TermCache(None))
+    inputs = [p for p in related.add_related_articles(pages, documents) if p.kind == "article"]
     monkeypatch.setattr(related, "MIN_ARTICLES_PER_WORKER", 10)
-    forked = [p for p in related.add_related_articles(pages, vectors, jobs=3) if p.kind == "article"]
+    forked = [p for p in related.add_related_articles(pages, documents, jobs=3) if p.kind == "article"]
     assert [p.context["related"] for p in forked] == [p.context["related"] for p in inputs]
     assert sum(1 for p in inputs if p.context["related"]) > 100
