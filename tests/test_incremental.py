@@ -375,3 +375,65 @@ def test_a_window_too_small_for_the_list_pass_is_not_spent(served) -> None:
         build_site(config)
     assert server.requests == []  # the cache remembers the window: not one request spent
     assert tree_bytes(config.out_dir) == before
+
+
+def snapshot_config(tmp_path: Path) -> Config:
+    """The example site's config, building from a snapshot in memory into ``tmp_path``."""
+    config = load_config(EXAMPLE_SITE, overrides={"out_dir": tmp_path / "site", "cache_dir": tmp_path / "cache"}, environ={})
+    return replace(config, snapshot_dir=None)
+
+
+def test_a_feed_that_appears_re_renders_the_pages_whose_head_links_to_it(tmp_path: Path, example_snapshot) -> None:
+    # A post page's head links to its topic's Atom feed when the topic has one. Here another
+    # post of the topic gets the first date, so the feed appears: the page shows nothing else
+    # of that post, yet it must not keep its old head.
+    config = snapshot_config(tmp_path)
+    topic = "tips-and-show-and-tell"
+    in_topic = [t.post.id for t in example_snapshot.threads if t.post.topic_slug == topic]
+    assert len(in_topic) >= 2
+
+    def dated(snapshot: Snapshot, post_ids: set[str]) -> Snapshot:
+        threads = tuple(
+            PostThread(post=replace(t.post, created_at=t.post.created_at if t.post.id in post_ids else None), comments=t.comments)
+            if t.post.id in in_topic else t
+            for t in snapshot.threads
+        )
+        return replace(snapshot, threads=threads)
+
+    build_site(config, snapshot=dated(example_snapshot, set()))
+    other = next(t.post.slug for t in example_snapshot.threads if t.post.id == in_topic[1])
+    page_file = config.out_dir / "community" / "posts" / other / "index.html"
+    assert f"{topic}/feed.xml" not in page_file.read_text()
+
+    new = dated(example_snapshot, {in_topic[0]})
+    report = build_site(config, snapshot=new)
+    reasons = {r["page"]: r["reason"] for r in report.rendered}
+    assert reasons[f"community/posts/{other}/index.html"] == "dependency changed"
+    assert f'href="../../../community/{topic}/feed.xml"' in page_file.read_text()
+    assert (config.out_dir / "community" / topic / "feed.xml").is_file()
+    assert tree_bytes(config.out_dir) == tree_bytes(clean_build(config, new, tmp_path))
+
+
+def test_a_page_whose_body_links_to_a_moved_article_is_re_rendered(tmp_path: Path, example_snapshot) -> None:
+    # A link to the help center's own address becomes a relative link while its article
+    # exists, and is left as written once the article moved away: the page that holds it
+    # (in another category) must follow.
+    config = snapshot_config(tmp_path)
+    linking, moved = "install-the-kettle-mobile-app-ksbx4yuw", "recognise-phishing-emails-nrzzunwc"
+    absolute = f"https://kettle.cstar.help/articles/{moved}"
+
+    def edit(article):
+        if article.slug == linking:
+            return replace(article, content=article.content + f"\n\nSee also [phishing]({absolute}).\n")
+        return article
+
+    old = replace(example_snapshot, articles=tuple(edit(a) for a in example_snapshot.articles))
+    build_site(config, snapshot=old)
+    page_file = config.out_dir / "articles" / linking / "index.html"
+    assert f'href="../../articles/{moved}/">phishing' in page_file.read_text()
+
+    new = replace(old, articles=tuple(replace(a, slug=moved + "-v2") if a.slug == moved else a for a in old.articles))
+    report = build_site(config, snapshot=new)
+    assert f"articles/{linking}/index.html" in {r["page"] for r in report.rendered}
+    assert f'href="{absolute}">phishing' in page_file.read_text()
+    assert tree_bytes(config.out_dir) == tree_bytes(clean_build(config, new, tmp_path))

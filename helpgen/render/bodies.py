@@ -268,17 +268,24 @@ class BodyRenderer:
             limits=list(rendered.limits),
         )
 
-    def fingerprint(self, kind: str, markdown: str, resolver: Resolver, owner: str = "") -> list[Any]:
-        """What the body's HTML depends on: its hash and each link's outcome.
+    def fingerprint(self, kind: str, markdown: str, resolver: Resolver, owner: str = "") -> tuple[Any, ...]:
+        """What the body's HTML depends on: ``("body", its hash, page, ((href, outcome), ...))``.
 
-        Renders the body only when its links are not known from an earlier build.
+        Renders the body only when its links are not known from an earlier build. A
+        resolver that offers ``target(href)`` (where a link leads, whatever the page) and
+        ``page_path`` (the page it writes links for) is asked for those: the same facts,
+        without working out a relative URL per link.
         """
         key = self._key(kind, markdown)
         self.used.add(key)
         hrefs = self.cache.known_links(key)
         if hrefs is None:
             hrefs = list(self.render(kind, markdown, resolver, owner).links)
-        return [key, [[href, resolver(href)] for href in hrefs]]
+        if not hrefs:
+            return ("body", key)
+        outcome = getattr(resolver, "target", resolver)
+        page = getattr(resolver, "page_path", None) if outcome is not resolver else None
+        return ("body", key, page, tuple([(href, outcome(href)) for href in hrefs]))
 
 
 class Body:
@@ -312,7 +319,7 @@ class Body:
         """The article's ``h2``/``h3`` headings (empty for customer text)."""
         return tuple(TocEntry(level, id_, text) for level, id_, text in self._rendered().toc)
 
-    def fingerprint(self) -> list[Any]:
+    def fingerprint(self) -> tuple[Any, ...]:
         """What this body's HTML depends on (see :meth:`BodyRenderer.fingerprint`)."""
         return self.renderer.fingerprint(self.kind, self.markdown, self.resolver, self.owner)
 

@@ -292,6 +292,10 @@ class _Site:
     threads: list[PostThread]
     post_paths: dict[str, str]  # by slug
     warnings: list[str]
+    # One ArticleLink per article, shared by every list that shows it (fingerprints hash it once).
+    article_links: dict[str, ArticleLink] = field(default_factory=dict)  # by article id
+    # Where each href found in content leads (_LinkResolver.target), whatever the page.
+    link_targets: dict[str, tuple[str | None, str, tuple[str, str] | None]] = field(default_factory=dict)
 
 
 def _sorted_categories(categories: Iterable[Category]) -> list[Category]:
@@ -395,9 +399,12 @@ def _index(snapshot: Snapshot, settings: SiteSettings, renderer: BodyRenderer) -
 
 
 def _article_link(site: _Site, article: Article) -> ArticleLink:
+    known = site.article_links.get(article.id)
+    if known is not None:
+        return known
     category = site.article_category.get(article.id)
     link = site.category_links.get(category.id) if category else None
-    return ArticleLink(
+    known = site.article_links[article.id] = ArticleLink(
         title=article.title,
         slug=article.slug,
         path=site.article_paths[article.slug],
@@ -408,6 +415,7 @@ def _article_link(site: _Site, article: Article) -> ArticleLink:
         updated_at=article.updated_at,
         read_time=_read_time(article.read_time),
     )
+    return known
 
 
 def _topic_of(site: _Site, post: Post) -> TopicLink | None:
@@ -458,7 +466,11 @@ def _newest_first(threads: Iterable[PostThread]) -> list[PostThread]:
 
 
 class _LinkResolver:
-    """Rewrites links in content: article/category/post references and root-relative URLs."""
+    """Rewrites links in content: article/category/post references and root-relative URLs.
+
+    Where a link leads does not depend on the page it is on (:meth:`target`, worked out once
+    per build for each distinct href); only the relative URL written into the page does.
+    """
 
     def __init__(self, site: _Site, page_path: str, owner: str, api_host: str) -> None:
         self.site = site
@@ -467,29 +479,46 @@ class _LinkResolver:
         self.api_host = api_host
 
     def __call__(self, href: str) -> str | None:
+        found = self.target(href)
+        return None if found is None else relative_url(self.page_path, found[0]) + found[1]
+
+    def target(self, href: str) -> tuple[str, str] | None:
+        """Where ``href`` leads on this site: (site path, ``?query#fragment``); None: left as written."""
+        try:
+            target, suffix, unknown = self.site.link_targets[href]
+        except KeyError:
+            target, suffix, unknown = self.site.link_targets[href] = self._resolve(href)
+        if unknown is not None:
+            warning = f"{self.owner}: link to unknown {unknown[0]} {unknown[1]!r}"
+            if warning not in self.site.warnings:
+                self.site.warnings.append(warning)
+        return None if target is None else (target, suffix)
+
+    def _resolve(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
+        """(site path or None, suffix, the unknown (kind, slug) it names, if any)."""
         parts = urlsplit(href.strip())
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.scheme in ("http", "https"):
             host = (parts.hostname or "").lower()
             if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
-                return None
-            target = self._section_target(parts.path)
-            return None if target is None else relative_url(self.page_path, target) + fragment
+                return None, "", None
+            target, unknown = self._section_target(parts.path)
+            return target, fragment, unknown
         if parts.scheme or parts.netloc:
-            return None
+            return None, "", None
         path = unquote(parts.path)
         if path.startswith("/"):
-            target = self._section_target(path)
+            target, unknown = self._section_target(path)
             if target is None:
                 # Root-relative (e.g. /media/x.svg): relative to the site root, so subfolders work.
                 target = path.lstrip("/")
             query = f"?{parts.query}" if parts.query else ""
-            return relative_url(self.page_path, target) + query + fragment
+            return target, query + fragment, unknown
         if path in self.site.article_paths and "/" not in path:
-            return relative_url(self.page_path, self.site.article_paths[path]) + fragment
-        return None
+            return self.site.article_paths[path], fragment, None
+        return None, "", None
 
-    def _section_target(self, path: str) -> str | None:
+    def _section_target(self, path: str) -> tuple[str | None, tuple[str, str] | None]:
         segments = [s for s in unquote(path).split("/") if s]
         if len(segments) >= 2 and segments[-2] == "articles":
             return self._known("article", segments[-1], self.site.article_paths)
@@ -497,15 +526,11 @@ class _LinkResolver:
             return self._known("category", segments[-1], self.site.category_paths)
         if len(segments) >= 3 and segments[-3:-1] == ["community", "posts"]:
             return self._known("post", segments[-1], self.site.post_paths)
-        return None
+        return None, None
 
-    def _known(self, kind: str, slug: str, known: Mapping[str, str]) -> str | None:
-        if slug in known:
-            return known[slug]
-        warning = f"{self.owner}: link to unknown {kind} {slug!r}"
-        if warning not in self.site.warnings:
-            self.site.warnings.append(warning)
-        return None
+    @staticmethod
+    def _known(kind: str, slug: str, known: Mapping[str, str]) -> tuple[str | None, tuple[str, str] | None]:
+        return (known[slug], None) if slug in known else (None, (kind, slug))
 
 
 def _api_host(settings: SiteSettings) -> str:

@@ -4,8 +4,9 @@
 URL, meta description, Open Graph and Twitter card tags, ``<link rel="alternate">`` feeds and
 Markdown copy, and its JSON-LD (``WebSite`` with a ``SearchAction`` on the home page,
 ``TechArticle`` on articles, ``QAPage`` on community posts with an official answer,
-``BreadcrumbList`` everywhere below home). ``partials/meta.html`` prints it. It is part of the
-page context, so it is part of every page's fingerprint.
+``BreadcrumbList`` everywhere below home). ``partials/meta.html`` prints it. It is built
+lazily (:class:`PageHead`), only for the pages a build renders; its fingerprint (what it shows
+beyond the page itself and the settings: the feeds it links to) is part of the page's.
 
 Absolute URLs need ``[site].base_url``. Without it, the canonical link, ``og:url``,
 ``WebSite``/``SearchAction`` and ``BreadcrumbList`` are left out (and :mod:`helpgen.render.sitemap`
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from babel.core import get_global
 from markupsafe import Markup
@@ -33,6 +34,7 @@ from helpgen.search.documents import markdown_text
 
 __all__ = [
     "HeadData",
+    "PageHead",
     "Alternate",
     "add_head_data",
     "json_ld_text",
@@ -118,20 +120,36 @@ class _HeadBuilder:
     def url(self, path: str) -> str:
         return absolute_url(self.base, path) if self.base else ""
 
+    @staticmethod
+    def section(page: Any) -> Any:
+        """The category or topic a page belongs to (or is), whose feed it links to; else None."""
+        if page.kind in ("category", "topic"):
+            return page.context.get(page.kind)
+        if page.kind == "article":
+            return page.context["article"].category
+        if page.kind == "post":
+            return page.context["post"].topic
+        return None
+
+    def feeds_of(self, page: Any) -> tuple[str, ...]:
+        """The feeds ``page`` links to: the site's, then its section's (those the site has).
+
+        The only thing a page's head shows that is not in the page itself or the settings.
+        """
+        found = (SITE_FEED,) if SITE_FEED in self.feeds else ()
+        section = self.section(page)
+        if section is not None and feed_path(section.path) in self.feeds:
+            found += (feed_path(section.path),)
+        return found
+
     def alternates(self, page: Any) -> tuple[Alternate, ...]:
         found: list[Alternate] = []
-        if SITE_FEED in self.feeds:
-            found.append(Alternate("application/atom+xml", feed_title(self.settings, None), SITE_FEED))
-        section = None
-        if page.kind in ("category", "topic"):
-            section = page.context.get(page.kind)
-        elif page.kind == "article":
-            section = page.context["article"].category
-        elif page.kind == "post":
-            section = page.context["post"].topic
-        if section is not None and feed_path(section.path) in self.feeds:
-            title = feed_title(self.settings, section, posts=page.kind in ("topic", "post"))
-            found.append(Alternate("application/atom+xml", title, feed_path(section.path)))
+        for path in self.feeds_of(page):
+            if path == SITE_FEED:
+                found.append(Alternate("application/atom+xml", feed_title(self.settings, None), SITE_FEED))
+            else:
+                title = feed_title(self.settings, self.section(page), posts=page.kind in ("topic", "post"))
+                found.append(Alternate("application/atom+xml", title, path))
         return tuple(found)
 
     def breadcrumbs(self, page: Any) -> dict[str, Any] | None:
@@ -270,14 +288,47 @@ class _HeadBuilder:
         )
 
 
+class PageHead:
+    """``head`` in a page's context: the page's :class:`HeadData`, built when first read.
+
+    Templates read it like the :class:`HeadData` it stands for (``head.canonical``,
+    ``head.json_ld``, ...). An incremental build renders few pages, so only those pay for
+    their head tags and JSON-LD (built in the render workers). What a head shows is a pure
+    function of its page (kind, path, title, description and context, all part of the
+    page's fingerprint), the settings (part of every fingerprint) and which feeds the site
+    has: :meth:`fingerprint` adds the last, so a page is re-rendered whenever its head
+    would change.
+    """
+
+    __slots__ = ("_builder", "_page", "_data")
+
+    def __init__(self, builder: _HeadBuilder, page: Any) -> None:
+        self._builder = builder
+        self._page = page  # the page as planned, without its head
+        self._data: HeadData | None = None
+
+    @property
+    def data(self) -> HeadData:
+        """The page's head data (built once)."""
+        if self._data is None:
+            self._data = self._builder.head(self._page)
+        return self._data
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.data, name)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What the head depends on besides its page and the settings: the feeds it links to."""
+        return ("head", self._builder.feeds_of(self._page))
+
+
 def add_head_data(pages: Iterable[Any], settings: Any) -> list[Any]:
-    """The planned pages, each with ``head`` (:class:`HeadData`) added to its context."""
+    """The planned pages, each with ``head`` (a :class:`PageHead`) added to its context.
+
+    Run it after every stage that changes pages: a head is built from the page it was given.
+    """
     pages = list(pages)
     builder = _HeadBuilder(pages, settings)
-    return [replace(page, context=_with(page.context, "head", builder.head(page))) for page in pages]
-
-
-def _with(context: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
-    merged = dict(context)
-    merged[key] = value
-    return merged
+    return [replace(page, context={**page.context, "head": PageHead(builder, page)}) for page in pages]

@@ -29,11 +29,22 @@ from helpgen.render.paths import output_file
 from helpgen.render.templates import AssetManifest, page_helpers, render_template
 from helpgen.workers import can_fork, fork_pool
 
-__all__ = ["RenderPlan", "RenderOutcome", "render_pages", "default_jobs"]
+__all__ = ["RenderPlan", "RenderOutcome", "render_pages", "default_jobs", "keep_compiled_templates"]
 
 # Below this many pages, starting worker processes costs more than it saves.
 MIN_PAGES_PER_WORKER = 200
 CHUNK = 64
+
+
+def keep_compiled_templates(env: jinja2.Environment, folder: Path) -> None:
+    """Keep ``env``'s compiled templates in ``folder`` between builds.
+
+    Compiling a theme's templates costs more than rendering the few pages an incremental
+    build renders, and each worker would compile them again. Jinja checks every cached
+    template against its source (and its own and Python's version) before using it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def default_jobs() -> int:
@@ -154,6 +165,8 @@ def render_pages(plan: RenderPlan, jobs: int) -> RenderOutcome:
     global _PLAN
     total = len(plan.pages)
     workers = max(1, min(jobs, total // MIN_PAGES_PER_WORKER))
+    for template in sorted({page.template for page in plan.pages}):
+        plan.templates.hash_for(template)  # once, here: forked workers inherit the hashes
     with progress.stage("render", total=total, unit="pages") as bar:
         if workers == 1 or not can_fork():
             results = [_render_chunk(plan, range(total), bar)]
