@@ -8,7 +8,14 @@
   etags.json        ETag and body of each list response, for If-None-Match
   bodies/           rendered Markdown, keyed by content (helpgen.render.bodies)
   build.json        what the last build published and what each page depended on
+  templates.json    each template's hash with what it uses, by the hash of all their sources
+  jinja/            compiled templates (Jinja's bytecode cache, checked against each source)
   search-terms/     each search document's analysed terms, by content (helpgen.search.terms)
+  search-export/    the last search export: counts, postings and file entries, so an edit
+                    exports only the terms it touches (helpgen.search.incremental)
+  related.marshal   each article's related-article inputs and list (helpgen.render.related_cache)
+  publish/          the spare site (hard links to the published files), state.marshal recording
+                    both trees, the render workers' journal (helpgen.publish, helpgen.publish_state)
   views.json        article view counts of recent builds, for trending (helpgen.content.view_history)
   redirects.json    every path each article, category, topic and post was published at (helpgen.render.redirects)
 ```
