@@ -68,20 +68,30 @@ class RedirectHistory:
     """Every site path ever published for an item: path → (kind, id). Kept in the cache folder."""
 
     paths: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # What ``file`` held when loaded (None: not loaded from a readable file), so an unchanged
+    # history is not written again.
+    loaded: dict[str, tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, file: Path) -> "RedirectHistory":
         """The history in ``file``; empty when missing or damaged."""
         raw = read_json(file, {})
         paths: dict[str, tuple[str, str]] = {}
+        readable = isinstance(raw, dict) and isinstance(raw.get("paths"), dict) and raw.get("format") == HISTORY_FORMAT
         if isinstance(raw, dict) and isinstance(raw.get("paths"), dict):
             for path, item in raw["paths"].items():
                 if isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item):
                     paths[path] = (item[0], item[1])
-        return cls(paths)
+                else:
+                    readable = False
+        return cls(paths, loaded=dict(paths) if readable else None)
 
     def save(self, file: Path) -> None:
+        """Write the history atomically, unless it is what ``file`` already holds."""
+        if self.loaded == self.paths and file.is_file():
+            return
         write_json_atomic(file, {"format": HISTORY_FORMAT, "paths": {p: list(v) for p, v in sorted(self.paths.items())}})
+        self.loaded = dict(self.paths)
 
     def record(self, current: Mapping[tuple[str, str], str]) -> None:
         """Remember where each item is published now (a path taken by a new item changes owner)."""
