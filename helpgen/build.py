@@ -371,10 +371,8 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
     with _stage(report, "related"):  # only the lists that can have changed are computed again
         related_cache = RelatedCache(config.cache_dir, fresh=full)
         pages = add_related_articles(pages, analyzed, related_cache, scorer=scorer, jobs=jobs)
-    with _stage(report, "seo"):  # head tags and JSON-LD, sitemap, feeds, llms.txt and .md copies
+    with _stage(report, "seo"):  # head tags and JSON-LD (built when a rendered page reads them)
         pages = add_head_data(pages, settings)
-        data_files = site_files(pages, settings, config.static_dir)
-        data_files.update(roadmap_feeds)
         warnings.extend([] if settings.base_url else [missing_base_url_warning()])
     manifest = BuildManifest(out_dir=str(config.out_dir), settings=settings_hash, inputs=inputs)
 
@@ -394,7 +392,10 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
                 staged=staged,
                 warnings=warnings,
             )
-            outcome = render_pages(plan, jobs)
+            # The sitemap, feeds, llms.txt and .md copies are made while the workers render.
+            outcome = render_pages(plan, jobs, alongside=lambda: site_files(pages, settings, config.static_dir))
+            data_files = outcome.alongside
+            data_files.update(roadmap_feeds)
             warnings.extend(outcome.new_warnings)
             manifest.pages = outcome.records
             report.rendered = outcome.rendered

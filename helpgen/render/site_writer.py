@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import jinja2
 
@@ -86,6 +86,7 @@ class RenderOutcome:
     bytes_written: int = 0
     paths: set[str] = field(default_factory=set)
     new_warnings: list[str] = field(default_factory=list)
+    alongside: Any = None  # what ``render_pages(..., alongside=f)`` got from ``f()``
 
 
 @dataclass
@@ -160,8 +161,14 @@ def _chunks(total: int, size: int) -> Iterable[tuple[int, int]]:
     return ((start, min(start + size, total)) for start in range(0, total, size))
 
 
-def render_pages(plan: RenderPlan, jobs: int) -> RenderOutcome:
-    """Render what changed into ``plan.staged``; carry the rest over. Deterministic output."""
+def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], Any] | None = None) -> RenderOutcome:
+    """Render what changed into ``plan.staged``; carry the rest over. Deterministic output.
+
+    ``alongside``: other work of the build that does not change the pages (the sitemap, feeds
+    and llms files), run in this process while the workers render, so an incremental build,
+    where workers mostly compare fingerprints, does not wait for it afterwards; its result
+    is :attr:`RenderOutcome.alongside`.
+    """
     global _PLAN
     total = len(plan.pages)
     workers = max(1, min(jobs, total // MIN_PAGES_PER_WORKER))
@@ -170,18 +177,25 @@ def render_pages(plan: RenderPlan, jobs: int) -> RenderOutcome:
     with progress.stage("render", total=total, unit="pages") as bar:
         if workers == 1 or not can_fork():
             results = [_render_chunk(plan, range(total), bar)]
+            extra = alongside() if alongside is not None else None
         else:
             _PLAN = plan
             try:
                 with fork_pool(workers) as pool:
+                    chunks = pool.imap_unordered(_worker_chunk, _chunks(total, CHUNK))  # workers start now
+                    extra = alongside() if alongside is not None else None
                     results = []
-                    for result in pool.imap_unordered(_worker_chunk, _chunks(total, CHUNK)):
+                    for result in chunks:
                         results.append(result)
                         bar.advance(len(result.records))
             finally:
                 _PLAN = None
-            return _merge(plan, sorted(results, key=lambda r: r.first), in_workers=True)
-    return _merge(plan, results, in_workers=False)
+            outcome = _merge(plan, sorted(results, key=lambda r: r.first), in_workers=True)
+            outcome.alongside = extra
+            return outcome
+    outcome = _merge(plan, results, in_workers=False)
+    outcome.alongside = extra
+    return outcome
 
 
 def _merge(plan: RenderPlan, results: list[_ChunkResult], *, in_workers: bool) -> RenderOutcome:
