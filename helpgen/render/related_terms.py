@@ -22,11 +22,11 @@ names the articles an edit can move (content changed, or holding a term whose bu
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from helpgen.search._whoosh import FIELD_BOOSTS, FIELD_NAMES
+from helpgen.search.terms import collection_counts
 
 __all__ = ["RelatedWeights", "BUCKETS_PER_OCTAVE", "K1", "B"]
 
@@ -73,12 +73,7 @@ class RelatedWeights:
     @classmethod
     def of_documents(cls, documents: Sequence[Any]) -> RelatedWeights:
         """The weights of analysed ``documents`` (all of the site's search documents)."""
-        totals = dict.fromkeys(FIELD_NAMES, 0)
-        doc_freq: dict[str, Counter[str]] = {name: Counter() for name in FIELD_NAMES}
-        for doc in documents:
-            for name, length, counts in doc.fields:
-                totals[name] += length
-                doc_freq[name].update(counts.keys())
+        totals, doc_freq = collection_counts(documents)
         return cls(len(documents), totals, doc_freq)
 
     def vector(self, doc: Any) -> dict[str, float]:

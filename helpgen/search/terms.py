@@ -37,6 +37,7 @@ __all__ = [
     "document_sources",
     "postings",
     "DocumentScorer",
+    "collection_counts",
     "ANALYSIS_VERSION",
 ]
 
@@ -274,6 +275,17 @@ def analyze_sources(
     return [AnalyzedDocument.from_marshal(cache.entries[source.key], source.key) for source in sources]
 
 
+def collection_counts(documents: Iterable[AnalyzedDocument]) -> tuple[dict[str, int], dict[str, Counter[str]]]:
+    """Each field's total length over ``documents``, and each term's document frequency per field."""
+    totals = dict.fromkeys(FIELD_NAMES, 0)
+    doc_freq: dict[str, Counter[str]] = {name: Counter() for name in FIELD_NAMES}
+    for doc in documents:
+        for name, length, counts in doc.fields:
+            totals[name] += length
+            doc_freq[name].update(counts.keys())
+    return totals, doc_freq
+
+
 class DocumentScorer:
     """Collection statistics of ``documents``, and each document's BM25F score per term.
 
@@ -287,12 +299,7 @@ class DocumentScorer:
     """
 
     def __init__(self, documents: Sequence[AnalyzedDocument]) -> None:
-        totals = dict.fromkeys(FIELD_NAMES, 0)
-        doc_freq: dict[str, Counter[str]] = {name: Counter() for name in FIELD_NAMES}
-        for doc in documents:
-            for name, length, counts in doc.fields:
-                totals[name] += length
-                doc_freq[name].update(counts.keys())
+        totals, doc_freq = collection_counts(documents)
         self._setup(len(documents), totals, doc_freq)
 
     @classmethod
