@@ -11,7 +11,7 @@ from helpgen.build import build_site
 from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot
 from helpgen.render.pages import SiteSettings, plan_pages
-from helpgen.search import TermCache, analyze_pages, search_documents, term_vectors
+from helpgen.search import TermCache, analyze_pages, search_documents
 from helpgen.search._whoosh import build_whoosh_index, term_scores
 from helpgen.search.documents import SearchDocument
 from helpgen.search.export import order_documents
@@ -119,18 +119,6 @@ def test_cache_keeps_only_what_the_last_build_used(tmp_path: Path) -> None:
     assert len(TermCache(cache_file).entries) == 3
 
 
-def test_term_vectors_hold_each_articles_scores() -> None:
-    pages = _pages(generate_snapshot(20, 5, seed=9))
-    analyzed = analyze_pages(pages, TermCache(None))
-    vectors = term_vectors(analyzed)
-    assert len(vectors) == 20 and all(path.startswith("articles/") for path in vectors)
-    scores, _ = postings(analyzed)
-    first = analyzed[0]
-    for term, weight in vectors[first.path].items():
-        assert scores[term][0] == weight
-    assert set(vectors[first.path]) == {t for _, _, counts in first.fields for t in counts}
-
-
 def test_a_build_reuses_the_analysis_and_equals_a_clean_build(tmp_path: Path) -> None:
     config_dir = tmp_path / "site"
     config_dir.mkdir()
@@ -160,7 +148,8 @@ def test_a_shared_scorer_gives_the_same_scores_in_any_document_order() -> None:
     analyzed = analyze_pages(_pages(generate_snapshot(40, 10, seed=12)), TermCache(None))
     shared = DocumentScorer(list(reversed(analyzed)))
     assert postings(analyzed, shared)[0] == postings(analyzed)[0]
-    assert term_vectors(analyzed, scorer=shared) == term_vectors(analyzed)
+    fresh = DocumentScorer(analyzed)
+    assert [shared.scores(doc) for doc in analyzed] == [fresh.scores(doc) for doc in analyzed]
 
 
 def test_cached_documents_share_their_term_strings_and_old_cache_files_are_upgraded(tmp_path: Path) -> None:

@@ -18,12 +18,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from helpgen import progress
-from helpgen.search.documents import ARTICLE, SearchDocument, search_documents
+from helpgen.search.documents import SearchDocument, search_documents
 from helpgen.search.terms import AnalyzedDocument, DocumentScorer, TermCache, analyze_sources, document_sources
 from helpgen.search.engine import Hit, SearchIndexError, ResultDocument, SearchEngine, SearchResult
 from helpgen.search.export import MANIFEST, ExportedIndex, IndexSettings, export_analyzed, export_index
@@ -39,7 +39,6 @@ __all__ = [
     "SearchDocument",
     "SearchEngine",
     "SearchResult",
-    "term_vectors",
     "analyze_pages",
     "export_analyzed",
     "export_search",
@@ -59,16 +58,6 @@ def analyze_pages(pages: Iterable[Any], cache: TermCache, jobs: int = 1) -> list
     sources = document_sources(pages)
     with progress.stage("index", total=len(sources), unit="documents") as bar:
         return analyze_sources(sources, cache, jobs, progress=bar.advance)
-
-
-def term_vectors(
-    documents: Sequence[AnalyzedDocument], kind: str = ARTICLE, scorer: DocumentScorer | None = None
-) -> dict[str, dict[str, float]]:
-    """``{page path: {term: weight}}`` of the documents of one ``kind``: each term's BM25F
-    score in that document, as search ranks it (idf from all ``documents``; ``scorer``, when
-    given, is a :class:`DocumentScorer` of the same documents)."""
-    scorer = scorer if scorer is not None else DocumentScorer(documents)
-    return {doc.path: scorer.scores(doc) for doc in documents if doc.kind == kind}
 
 
 def open_site_index(site: Path) -> SearchEngine:
