@@ -177,26 +177,12 @@ class ArticleView:
     view_count: int
     helpful_count: int
     not_helpful_count: int
+    listed: ArticleLink  # this article as lists show it (the one link object all lists share)
 
     @property
     def toc(self) -> tuple[Any, ...]:
         """The article's ``h2``/``h3`` headings, as ``TocEntry(level, id, text)``."""
         return self.html.toc
-
-    def link(self, path: str) -> ArticleLink:
-        """This article as lists show it (its page is at ``path``)."""
-        category = self.category
-        return ArticleLink(
-            title=self.title,
-            slug=self.slug,
-            path=path,
-            excerpt=self.excerpt,
-            category_name=category.name if category else None,
-            category_path=category.path if category else None,
-            view_count=self.view_count,
-            updated_at=self.updated_at,
-            read_time=self.read_time,
-        )
 
 
 @dataclass(frozen=True)
@@ -227,26 +213,8 @@ class PostView:
     updated_at: str | None
     attachments: tuple[AttachmentView, ...]
     topic: TopicLink | None
+    listed: PostLink  # this post as lists show it
 
-    def link(self, path: str, *, has_official_answer: bool) -> PostLink:
-        """This post as lists show it (its page is at ``path``)."""
-        topic = self.topic
-        return PostLink(
-            title=self.title,
-            slug=self.slug,
-            path=path,
-            status=self.status,
-            status_label=self.status_label,
-            vote_count=self.vote_count,
-            comment_count=self.comment_count,
-            is_pinned=self.is_pinned,
-            is_locked=self.is_locked,
-            author_name=self.author_name,
-            created_at=self.created_at,
-            topic_name=topic.name if topic else None,
-            topic_path=topic.path if topic else None,
-            has_official_answer=has_official_answer,
-        )
 
 
 @dataclass(frozen=True)
@@ -744,6 +712,7 @@ def _article_page(
         view_count=article.view_count,
         helpful_count=article.helpful_count,
         not_helpful_count=article.not_helpful_count,
+        listed=_article_link(site, article),
     )
     return Page(
         kind="article",
@@ -796,6 +765,7 @@ def _post_page(
             if _is_safe_attachment(a.url, a.content_type)
         ),
         topic=topic,
+        listed=link,
     )
     crumbs = [home, community_crumb] + ([Crumb(topic.name, topic.path)] if topic else [])
     return Page(

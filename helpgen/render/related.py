@@ -519,7 +519,7 @@ def add_related_articles(
     for page in article_pages:
         view = page.context["article"]
         category = view.category
-        links[page.path] = view.link(page.path)
+        links[page.path] = view.listed
         if category is not None:
             ranks[category.path].append((-view.view_count, view.title.lower(), page.path))
     rank_of = {path: i for members in ranks.values() for i, (_, _, path) in enumerate(sorted(members))}

@@ -64,8 +64,7 @@ def roadmap_feed_path(status: str) -> str:
 
 
 def _link(page: Page) -> PostLink:
-    post = page.context["post"]
-    return post.link(page.path, has_official_answer=page.context.get("official_answer") is not None)
+    return page.context["post"].listed
 
 
 def add_roadmap(pages: Sequence[Page], topics: Sequence[str], settings: Any) -> tuple[list[Page], dict[str, bytes]]:
