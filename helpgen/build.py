@@ -392,10 +392,9 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
                 staged=staged,
                 warnings=warnings,
             )
-            # The sitemap, feeds, llms.txt and .md copies are made while the workers render.
+            # The sitemap, feeds, llms.txt and .md copies are made (by a worker) while pages are compared and rendered.
             outcome = render_pages(plan, jobs, alongside=lambda: site_files(pages, settings, config.static_dir))
-            data_files = outcome.alongside
-            data_files.update(roadmap_feeds)
+            data_files = dict(roadmap_feeds)
             warnings.extend(outcome.new_warnings)
             manifest.pages = outcome.records
             report.rendered = outcome.rendered

@@ -23,9 +23,10 @@ import json
 import logging
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from helpgen.render.limits import failed_notice, plain_text_html
 from helpgen.render.markdown import (
@@ -37,7 +38,7 @@ from helpgen.render.markdown import (
     render_customer_body,
 )
 
-__all__ = ["Body", "BodyCache", "BodyRenderError", "BodyRenderer"]
+__all__ = ["Body", "BodyCache", "BodyNotRendered", "BodyRenderError", "BodyRenderer"]
 
 log = logging.getLogger("helpgen.render")
 
@@ -164,6 +165,11 @@ class BodyRenderError(Exception):
     """A body could not be rendered as written and the build is strict; names the item."""
 
 
+class BodyNotRendered(Exception):
+    """Raised by :meth:`BodyRenderer.fingerprint` inside :meth:`BodyRenderer.known_bodies_only`
+    for a body whose links are not known from an earlier build (new or changed Markdown)."""
+
+
 class BodyRenderer:
     """Renders bodies through a :class:`BodyCache`; shared by every page of one build.
 
@@ -189,6 +195,18 @@ class BodyRenderer:
         self.strict = strict
         self.warnings: list[str] = []
         self._failed: dict[str, _Entry] = {}  # this build only: a failure is retried next build
+        self._known_only = False
+
+    @contextmanager
+    def known_bodies_only(self) -> Iterator[None]:
+        """Make :meth:`fingerprint` raise :class:`BodyNotRendered` instead of rendering a body
+        whose links are not known, so a caller that only compares fingerprints never renders
+        Markdown (a body not seen before means its page is rendered anyway)."""
+        self._known_only = True
+        try:
+            yield
+        finally:
+            self._known_only = False
 
     def report_to(self, warnings: list[str]) -> None:
         """Add this renderer's warnings to ``warnings`` (the build's list) from now on."""
@@ -271,7 +289,8 @@ class BodyRenderer:
     def fingerprint(self, kind: str, markdown: str, resolver: Resolver, owner: str = "") -> tuple[Any, ...]:
         """What the body's HTML depends on: ``("body", its hash, page, ((href, outcome), ...))``.
 
-        Renders the body only when its links are not known from an earlier build. A
+        Renders the body only when its links are not known from an earlier build (or, inside
+        :meth:`known_bodies_only`, raises :class:`BodyNotRendered` instead). A
         resolver that offers ``target(href)`` (where a link leads, whatever the page) and
         ``page_path`` (the page it writes links for) is asked for those: the same facts,
         without working out a relative URL per link.
@@ -280,6 +299,8 @@ class BodyRenderer:
         self.used.add(key)
         hrefs = self.cache.known_links(key)
         if hrefs is None:
+            if self._known_only:
+                raise BodyNotRendered(owner or kind)
             hrefs = list(self.render(kind, markdown, resolver, owner).links)
         if not hrefs:
             return ("body", key)

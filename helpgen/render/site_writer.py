@@ -4,11 +4,15 @@ For each page: compute its fingerprint (``render.fingerprints``); if the last bu
 published the same page from the same inputs, carry its file over; otherwise render the
 template (rendering the Markdown bodies it prints, through the body cache) and write it.
 
-With ``jobs > 1`` the pages are split into chunks handled by forked worker processes. Forking
-hands every worker the planned pages, the Jinja environment (with its compiled templates)
-and the body cache without pickling them; workers write straight into the staging folder
-and send back only what the parent must remember: page records, render reasons, new body
-renders and warnings. The output is byte-identical whatever the number of workers.
+After an earlier build, the build process first compares every page's fingerprint itself
+(:func:`_decide`: no Markdown is rendered, a page with new bodies is left to the render loop),
+so an incremental build hands the render loop only the pages that changed. With ``jobs > 1``
+the render loop's pages are split into chunks handled by forked worker processes, and one
+worker makes the site's other files (sitemap, feeds, llms files) meanwhile. Forking hands
+every worker the planned pages, the Jinja environment (with its compiled templates) and the
+body cache without pickling them; workers write straight into the staging folder and send
+back only what the parent must remember: page records, render reasons, new body renders and
+warnings. The output is byte-identical whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -16,13 +20,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import jinja2
 
 from helpgen import progress
 from helpgen.publish import StagedSite
-from helpgen.render.bodies import BodyRenderer
+from helpgen.render.bodies import BodyNotRendered, BodyRenderer
 from helpgen.render.fingerprints import BuildManifest, Fingerprinter, PageRecord, TemplateHasher
 from helpgen.render.pages import Page, SiteSettings
 from helpgen.render.paths import output_file
@@ -86,13 +90,13 @@ class RenderOutcome:
     bytes_written: int = 0
     paths: set[str] = field(default_factory=set)
     new_warnings: list[str] = field(default_factory=list)
-    alongside: Any = None  # what ``render_pages(..., alongside=f)`` got from ``f()``
+    alongside: list[str] = field(default_factory=list)  # the site paths of the files ``alongside`` made
 
 
 @dataclass
 class _ChunkResult:
-    first: int
-    records: list[tuple[str, PageRecord]]
+    pid: int  # the process that wrote it: a forked worker's counts are added to the parent's
+    records: list[tuple[int, str, PageRecord]]
     rendered: list[tuple[int, str, str]]
     unchanged: int
     files_written: int
@@ -104,23 +108,61 @@ class _ChunkResult:
     warnings: list[str]
 
 
-def _render_chunk(plan: RenderPlan, indices: range, bar: progress.StageBar | None = None) -> _ChunkResult:
+# A page for the render loop: its index, and its record and reason when already decided
+# (None, None: fingerprint it first, which may render its bodies).
+_Task = tuple[int, "PageRecord | None", "str | None"]
+
+
+def _decide(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple[int, str, PageRecord]], list[_Task], int]:
+    """Compare every page's fingerprint with the last build's, here, without rendering.
+
+    Returns the records of the pages carried over, the pages still to render, and how many
+    were carried over. A page whose bodies are new (never rendered, so their links are not
+    known) is left to the render loop undecided: it is rendered anyway, in parallel.
+    """
+    staged = plan.staged
+    kept: list[tuple[int, str, PageRecord]] = []
+    todo: list[_Task] = []
+    page_record = plan.fingerprints.page_record
+    with plan.renderer.known_bodies_only():
+        for index, page in enumerate(plan.pages):
+            site_file = output_file(page.path)
+            try:
+                record = page_record(page, plan.settings_hash, plan.templates.hash_for(page.template))
+            except BodyNotRendered:
+                todo.append((index, None, None))
+                continue
+            reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
+            if reason is None and staged.keep(site_file):
+                kept.append((index, site_file, record))
+                if bar is not None:
+                    bar.advance()
+            else:
+                todo.append((index, record, reason or "published file missing"))
+    return kept, todo, len(kept)
+
+
+def _render_chunk(plan: RenderPlan, tasks: Sequence[_Task], bar: progress.StageBar | None = None) -> _ChunkResult:
     staged = plan.staged
     counters = (staged.files_written, staged.files_unchanged, staged.bytes_written)
     paths_before = set(staged.paths)
     warnings_before = len(plan.warnings)
     used_before = set(plan.renderer.used)
-    records: list[tuple[str, PageRecord]] = []
+    records: list[tuple[int, str, PageRecord]] = []
     rendered: list[tuple[int, str, str]] = []
     unchanged = 0
-    for index in indices:
+    for index, record, reason in tasks:
         page = plan.pages[index]
         site_file = output_file(page.path)
-        record = plan.fingerprints.page_record(page, plan.settings_hash, plan.templates.hash_for(page.template))
-        reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
-        if reason is None and staged.keep(site_file):
-            unchanged += 1
-        else:
+        if record is None:
+            record = plan.fingerprints.page_record(page, plan.settings_hash, plan.templates.hash_for(page.template))
+            reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
+            if reason is None and staged.keep(site_file):
+                unchanged += 1
+                reason = ""
+            else:
+                reason = reason or "published file missing"
+        if reason:
             absolute = plan.base_path if page.kind == "not_found" else None
             context = {
                 "site": plan.settings,
@@ -130,12 +172,12 @@ def _render_chunk(plan: RenderPlan, indices: range, bar: progress.StageBar | Non
             }
             html = render_template(plan.env, page.template, context)
             staged.write(site_file, html.encode("utf-8"))
-            rendered.append((index, site_file, reason or "published file missing"))
-        records.append((site_file, record))
+            rendered.append((index, site_file, reason))
+        records.append((index, site_file, record))
         if bar is not None:
             bar.advance()
     return _ChunkResult(
-        first=indices.start,
+        pid=os.getpid(),
         records=records,
         rendered=rendered,
         unchanged=unchanged,
@@ -149,61 +191,109 @@ def _render_chunk(plan: RenderPlan, indices: range, bar: progress.StageBar | Non
     )
 
 
+def _write_files(staged: StagedSite, make: Callable[[], dict[str, bytes]]) -> _ChunkResult:
+    """Make the site's other files (``make()``: {site path: bytes}) and write them into ``staged``."""
+    counters = (staged.files_written, staged.files_unchanged, staged.bytes_written)
+    paths_before = set(staged.paths)
+    for site_path, data in make().items():
+        staged.write(site_path, data)
+    return _ChunkResult(
+        pid=os.getpid(),
+        records=[],
+        rendered=[],
+        unchanged=0,
+        files_written=staged.files_written - counters[0],
+        files_unchanged=staged.files_unchanged - counters[1],
+        bytes_written=staged.bytes_written - counters[2],
+        paths=staged.paths - paths_before,
+        bodies=[],
+        used=set(),
+        warnings=[],
+    )
+
+
 _PLAN: RenderPlan | None = None  # set in the parent just before forking the workers
+_ALONGSIDE: Callable[[], dict[str, bytes]] | None = None
 
 
-def _worker_chunk(bounds: tuple[int, int]) -> _ChunkResult:
+def _worker_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
     assert _PLAN is not None
-    return _render_chunk(_PLAN, range(*bounds))
+    return _render_chunk(_PLAN, tasks)
 
 
-def _chunks(total: int, size: int) -> Iterable[tuple[int, int]]:
-    return ((start, min(start + size, total)) for start in range(0, total, size))
+def _worker_files() -> _ChunkResult:
+    assert _PLAN is not None and _ALONGSIDE is not None
+    return _write_files(_PLAN.staged, _ALONGSIDE)
 
 
-def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], Any] | None = None) -> RenderOutcome:
+def _chunks(tasks: list[_Task], size: int) -> Iterable[list[_Task]]:
+    return (tasks[start : start + size] for start in range(0, len(tasks), size))
+
+
+def _worth_deciding_first(plan: RenderPlan) -> bool:
+    """True when the last build can have published pages that are still right (so most pages
+    of an incremental build are only compared, never rendered)."""
+    previous = plan.previous
+    return bool(previous.pages) and previous.out_dir == str(plan.out_dir) and previous.settings == plan.settings_hash
+
+
+def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, bytes]] | None = None) -> RenderOutcome:
     """Render what changed into ``plan.staged``; carry the rest over. Deterministic output.
 
-    ``alongside``: other work of the build that does not change the pages (the sitemap, feeds
-    and llms files), run in this process while the workers render, so an incremental build,
-    where workers mostly compare fingerprints, does not wait for it afterwards; its result
-    is :attr:`RenderOutcome.alongside`.
+    After an earlier build, this process first compares every page's fingerprint with the
+    last build's (cheap: no Markdown is rendered); only the pages that changed, or whose
+    bodies are new, go to the render loop, in forked workers when there are enough of them.
+    Forked workers each fingerprint every page they are handed again and pay copy-on-write for
+    the heap they touch, so comparing in one process costs less than comparing in several.
+
+    ``alongside``: the site's other files that do not change the pages (the sitemap, feeds,
+    llms files), as ``{site path: bytes}``; made in a forked worker while this process
+    compares and renders (here, after the pages, without forking), and written into
+    ``plan.staged``. :attr:`RenderOutcome.alongside` lists their site paths.
     """
-    global _PLAN
+    global _PLAN, _ALONGSIDE
     total = len(plan.pages)
-    workers = max(1, min(jobs, total // MIN_PAGES_PER_WORKER))
     for template in sorted({page.template for page in plan.pages}):
         plan.templates.hash_for(template)  # once, here: forked workers inherit the hashes
+    forking = jobs > 1 and total >= 2 * MIN_PAGES_PER_WORKER and can_fork()
+    results: list[_ChunkResult] = []
     with progress.stage("render", total=total, unit="pages") as bar:
-        if workers == 1 or not can_fork():
-            results = [_render_chunk(plan, range(total), bar)]
-            extra = alongside() if alongside is not None else None
+        if not forking:
+            kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
+            results.append(_render_chunk(plan, todo, bar))
+            files = _write_files(plan.staged, alongside) if alongside is not None else None
         else:
-            _PLAN = plan
+            _PLAN, _ALONGSIDE = plan, alongside
             try:
-                with fork_pool(workers) as pool:
-                    chunks = pool.imap_unordered(_worker_chunk, _chunks(total, CHUNK))  # workers start now
-                    extra = alongside() if alongside is not None else None
-                    results = []
-                    for result in chunks:
-                        results.append(result)
-                        bar.advance(len(result.records))
+                # The pool forks now, before this process's fingerprints fill its memory.
+                with fork_pool(min(jobs, max(2, total // MIN_PAGES_PER_WORKER))) as pool:
+                    side = pool.apply_async(_worker_files) if alongside is not None else None
+                    kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
+                    if len(todo) < MIN_PAGES_PER_WORKER:
+                        results.append(_render_chunk(plan, todo, bar))
+                    else:
+                        for result in pool.imap_unordered(_worker_chunk, _chunks(todo, CHUNK)):
+                            results.append(result)
+                            bar.advance(len(result.records))
+                    files = side.get() if side is not None else None
             finally:
-                _PLAN = None
-            outcome = _merge(plan, sorted(results, key=lambda r: r.first), in_workers=True)
-            outcome.alongside = extra
-            return outcome
-    outcome = _merge(plan, results, in_workers=False)
-    outcome.alongside = extra
+                _PLAN = _ALONGSIDE = None
+    outcome = _merge(plan, results + ([files] if files is not None else []), kept, unchanged)
+    outcome.alongside = sorted(files.paths) if files is not None else []
     return outcome
 
 
-def _merge(plan: RenderPlan, results: list[_ChunkResult], *, in_workers: bool) -> RenderOutcome:
-    outcome = RenderOutcome()
+def _merge(
+    plan: RenderPlan, results: list[_ChunkResult], kept: list[tuple[int, str, PageRecord]], unchanged: int
+) -> RenderOutcome:
+    outcome = RenderOutcome(pages_unchanged=unchanged)
     staged = plan.staged
+    here = os.getpid()
+    records = list(kept)
+    rendered: list[tuple[int, str, str]] = []
     for result in results:
-        outcome.records.update(result.records)
-        outcome.rendered.extend({"page": page, "reason": reason} for _, page, reason in result.rendered)
+        records.extend(result.records)
+        rendered.extend(result.rendered)
         outcome.pages_unchanged += result.unchanged
         outcome.files_written += result.files_written
         outcome.files_unchanged += result.files_unchanged
@@ -215,10 +305,14 @@ def _merge(plan: RenderPlan, results: list[_ChunkResult], *, in_workers: bool) -
         for warning in result.warnings:
             if warning not in plan.warnings and warning not in outcome.new_warnings:
                 outcome.new_warnings.append(warning)
-    if in_workers:
-        # Workers wrote through their own copies of the staged site: bring the parent's up to date.
-        staged.paths |= outcome.paths
-        staged.files_written += outcome.files_written
-        staged.files_unchanged += outcome.files_unchanged
-        staged.bytes_written += outcome.bytes_written
+        if result.pid != here:
+            # A worker wrote through its own copy of the staged site: bring the parent's up to date.
+            staged.paths |= result.paths
+            staged.files_written += result.files_written
+            staged.files_unchanged += result.files_unchanged
+            staged.bytes_written += result.bytes_written
+    records.sort(key=lambda item: item[0])
+    outcome.records = {site_file: record for _, site_file, record in records}
+    rendered.sort(key=lambda item: item[0])
+    outcome.rendered = [{"page": site_file, "reason": reason} for _, site_file, reason in rendered]
     return outcome
