@@ -14,6 +14,7 @@ from helpgen.cstar._models import Comment, Post, PostThread
 from helpgen.render.paths import safe_segment
 from helpgen.render.search_pages import az_key
 from helpgen.testing.cstar_server import CStarTestServer
+from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import local_targets, parse, tree_bytes
 
 from dataclasses import replace
@@ -99,6 +100,26 @@ def test_links_between_articles_are_rewritten_to_site_urls(built, snapshot) -> N
     html = (out / "articles" / safe_segment(by_cstar_url.slug) / "index.html").read_text(encoding="utf-8")
     assert "cstar.help/articles/" not in html
     assert 'href="../../articles/' in html
+
+
+def test_links_to_the_help_center_in_any_spelling_are_rewritten_and_others_left(tmp_path: Path, example_snapshot) -> None:
+    first, second = example_snapshot.articles[0], example_snapshot.articles[1]
+    links = {
+        f"HTTPS://Kettle.CSTAR.help/articles/{second.slug}#setup": f"../../articles/{safe_segment(second.slug)}/#setup",
+        f"https://someone@kettle.cstar.help/articles/{second.slug}": f"../../articles/{safe_segment(second.slug)}/",
+        "https://Example.com:8443/path?q=1#top": "https://Example.com:8443/path?q=1#top",
+        "https://cstar.help.example.com/articles/x": "https://cstar.help.example.com/articles/x",
+    }
+    content = "\n\n".join(f"[link {i}]({href})" for i, href in enumerate(links))
+    snapshot = replace(
+        example_snapshot,
+        articles=tuple(replace(a, content=content) if a.id == first.id else a for a in example_snapshot.articles),
+    )
+    config = load_config(EXAMPLE_SITE, overrides={"out_dir": tmp_path / "site", "cache_dir": tmp_path / "cache"}, environ={})
+    build_site(replace(config, snapshot_dir=None), snapshot=snapshot)
+    page = parse(tmp_path / "site" / "articles" / safe_segment(first.slug) / "index.html")
+    hrefs = {a.text: a.attrs["href"] for a in page.find_all("a") if a.text.startswith("link ")}
+    assert hrefs == {f"link {i}": want for i, want in enumerate(links.values())}
 
 
 def test_site_templates_override_theme_templates_by_name(tmp_path: Path, example_copy: Path) -> None:

@@ -68,7 +68,8 @@ class Fingerprinter:
     A value's *token* stands in for it in a page's fingerprint: scalars as they are; lists,
     tuples and mappings as tuples of their items' tokens; a dataclass as the hash of its type
     and its fields' tokens; a value rendered lazily (a Markdown body, the page's ``head``) as
-    what its output depends on, its ``fingerprint()``. Every page carries the same
+    what its output depends on, its ``fingerprint()`` (plain data: str, int, float, bool,
+    None, tuples and lists). Every page carries the same
     navigation and many carry the same article links: a dataclass's token is remembered by
     identity (with the object, so its id cannot be reused), so each shared object is hashed
     once per build (per worker), not once per page. A page's fingerprint is then one hash
@@ -109,7 +110,9 @@ class Fingerprinter:
     def _other(self, value: Any) -> Any:
         fingerprint = getattr(value, "fingerprint", None)
         if callable(fingerprint):
-            return self.token(fingerprint())  # Body, PageHead: rendered lazily; what their output depends on
+            # Body, PageHead: rendered lazily. What their output depends on, as plain data
+            # (marshal refuses anything else, loudly), goes into the hash as it is.
+            return fingerprint()
         if isinstance(value, (str, int, float)):  # subclasses: Markup, enums with values
             return (type(value).__name__, repr(value))
         if isinstance(value, (list, tuple)):
@@ -122,14 +125,24 @@ class Fingerprinter:
             return None  # url()/asset(): derived from the page path and the asset names
         return (type(value).__name__, repr(value))
 
-    def page_record(self, page: Any, settings_hash: str, template_hash: str) -> "PageRecord":
-        """The record of one planned page: its fingerprint and what its own content hashes to."""
+    def page_record(
+        self, page: Any, settings_hash: str, template_hash: str, previous: "PageRecord | None" = None
+    ) -> "PageRecord":
+        """The record of one planned page: its fingerprint and what its own content hashes to.
+
+        ``previous``: the last build's record of the page; when the fingerprint is the same,
+        so is its own content (a part of what the fingerprint hashes), which is then not
+        hashed again.
+        """
         token = self.token
         context = tuple(sorted([(key, token(value)) for key, value in page.context.items()]))
-        own = _hash(tuple([item for item in context if item[0] in OWN_CONTENT_KEYS]))
         fingerprint = _hash(
             (settings_hash, template_hash, page.kind, page.path, page.template, token(page.title), token(page.description), context)
         )
+        if previous is not None and previous.fingerprint == fingerprint:
+            own = previous.own
+        else:
+            own = _hash(tuple([item for item in context if item[0] in OWN_CONTENT_KEYS]))
         return PageRecord(fingerprint=fingerprint, template=template_hash, own=own, size=0, mtime_ns=0)
 
 

@@ -56,6 +56,8 @@ MORE_IN_CATEGORY = 5
 TRENDING = 5  # trending articles on home, category and 404 pages
 CATEGORY_POPULAR = 5  # "Popular in {category}"
 _CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
+# An http(s) link whose host urlsplit would read the same way: ASCII name, optional port.
+_PLAIN_WEB_LINK = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|$)", re.ASCII | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -464,6 +466,11 @@ class _LinkResolver:
 
     def _resolve(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
         """(site path or None, suffix, the unknown (kind, slug) it names, if any)."""
+        plain = _PLAIN_WEB_LINK.match(href)
+        if plain is not None:  # most links: to another site, left as written (urlsplit is slow)
+            host = plain.group(1).lower()
+            if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
+                return None, "", None
         parts = urlsplit(href.strip())
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.scheme in ("http", "https"):

@@ -124,11 +124,12 @@ def _decide(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple
     kept: list[tuple[int, str, PageRecord]] = []
     todo: list[_Task] = []
     page_record = plan.fingerprints.page_record
+    earlier = plan.previous.pages
     with plan.renderer.known_bodies_only():
         for index, page in enumerate(plan.pages):
             site_file = output_file(page.path)
             try:
-                record = page_record(page, plan.settings_hash, plan.templates.hash_for(page.template))
+                record = page_record(page, plan.settings_hash, plan.templates.hash_for(page.template), earlier.get(site_file))
             except BodyNotRendered:
                 todo.append((index, None, None))
                 continue
