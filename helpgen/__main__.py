@@ -1,5 +1,43 @@
-"""Allow ``python -m helpgen``."""
+"""The ``helpgen`` command's entry point (:func:`run`); also ``python -m helpgen``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
 
 from helpgen.cli import main
 
-main()
+
+def run() -> None:
+    """Run the command line, then end the process without tearing its heap down.
+
+    A build of a large site leaves hundreds of megabytes of objects that Python would free
+    one by one at exit (0.2-0.3 s at 10,000 articles) for nothing. Once the command has
+    finished (its files written, its output flushed, no other thread still working), the
+    process ends at once with the command's exit code. Anything unusual (an exit message
+    instead of a code, a thread still running) takes Python's normal way out.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+        if not (code is None or isinstance(code, int)) or _others_running():
+            raise
+        logging.shutdown()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed pipe: Python's normal exit reports it
+            raise done from None
+        os._exit(code or 0)
+
+
+def _others_running() -> bool:
+    main_thread = threading.main_thread()
+    return any(t is not main_thread and not t.daemon and t.is_alive() for t in threading.enumerate())
+
+
+if __name__ == "__main__":
+    run()

@@ -139,3 +139,30 @@ def test_installed_console_script_builds_the_example(tmp_path: Path) -> None:
     help_text = subprocess.run([str(script), "build", "--help"], capture_output=True, text=True, cwd=tmp_path).stdout
     for flag in ("--out", "--team", "--api-url", "--snapshot", "--report", "--quiet", "--verbose"):
         assert flag in help_text
+
+
+def test_the_command_exits_with_its_code_and_every_line_written(tmp_path: Path) -> None:
+    """`python -m helpgen` (what the console script runs) ends the process at once after a
+    command, without Python's teardown: its exit code, output and files must all be there."""
+    repo = Path(__file__).resolve().parent.parent
+    env = {"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}
+
+    def helpgen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "helpgen", *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+
+    report = tmp_path / "report.json"
+    built = helpgen("build", str(EXAMPLE_SITE), "--out", str(tmp_path / "site"), "--report", str(report), "--verbose")
+    assert built.returncode == 0, built.stderr
+    assert json.loads(report.read_text())["pages_written"] > 100
+    assert "built" in built.stderr and built.stderr.endswith("\n")  # the last log line arrived whole
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("mine")
+    refused = helpgen("build", str(EXAMPLE_SITE), "--out", str(tmp_path / "docs"))
+    assert refused.returncode == 1
+    assert "not built by helpgen" in refused.stderr
+
+    usage = helpgen("build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    version = helpgen("--version")
+    assert version.returncode == 0 and __version__ in version.stdout
