@@ -75,3 +75,10 @@ def test_any_slug_gives_one_safe_segment(slug: str) -> None:
     assert len(segment.encode("utf-8")) <= 120
     assert posixpath.normpath(f"articles/{segment}").startswith("articles/")
     assert safe_segment(slug) == segment
+
+
+@given(st.one_of(st.text(alphabet="abcxyz0189-.A_ ", max_size=130), st.sampled_from(["assets", "media", "con", "lpt1", "index", "a" * 120, "a" * 121])))
+def test_plain_slugs_take_the_short_way_to_the_same_segment(slug: str) -> None:
+    from helpgen.render.paths import _made_safe
+
+    assert safe_segment(slug) == _made_safe(slug)

@@ -20,6 +20,8 @@ MAX_SEGMENT_BYTES = 120
 _RESERVED = {"", ".", "..", "assets", "media", "index.html", "404.html"}
 # Windows device names: a folder called "con" cannot be checked out or synced there.
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+# Lowercase ASCII letters and digits in dash-separated runs: nothing for safe_segment to change.
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|#%&+;=@\[\]{}^`'!$,()\s]+")
 
 
@@ -34,6 +36,12 @@ def safe_segment(slug: str) -> str:
     characters into ``-``, strips leading dots and dashes, caps the length at 120 UTF-8 bytes
     (with a hash of the full slug so long slugs stay distinct) and renames reserved names.
     """
+    if len(slug) <= MAX_SEGMENT_BYTES and _PLAIN_SLUG.match(slug) and slug not in _RESERVED and slug not in _WINDOWS_RESERVED:
+        return slug  # the common case, already safe: every step below would leave it as it is
+    return _made_safe(slug)
+
+
+def _made_safe(slug: str) -> str:
     text = unicodedata.normalize("NFC", slug).lower()
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
     text = _UNSAFE.sub("-", text)
