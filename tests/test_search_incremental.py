@@ -78,8 +78,14 @@ def _build_step(pages, cache_dir: Path):
     return analyzed, index, scorer, export_cache.updated
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_random_edit_sequences_give_the_bytes_of_a_clean_export(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("seed, few_changes", [(1, 16), (2, 16), (3, 0)])
+def test_random_edit_sequences_give_the_bytes_of_a_clean_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, few_changes: int
+) -> None:
+    import helpgen.search.incremental as incremental
+
+    # few_changes = 0: the path of edits of many documents (postings sorted again) on each step.
+    monkeypatch.setattr(incremental, "FEW_CHANGES", few_changes)
     rng = random.Random(seed)
     snapshot = generate_snapshot(150, 40, seed=seed)
     _build_step(_pages(snapshot), tmp_path)
@@ -127,6 +133,22 @@ def test_missing_or_damaged_export_cache_means_a_full_export(tmp_path: Path, cap
     assert not updated and missing.files == first.files
 
 
+def test_an_export_of_the_same_documents_does_not_write_the_state_again(tmp_path: Path) -> None:
+    snapshot = generate_snapshot(40, 10, seed=8)
+    _, first, _, _ = _build_step(_pages(snapshot), tmp_path)
+    state = tmp_path / "search-export" / ExportCache.FILE
+    written = state.stat()
+    # A page that is not a search document changes nothing the export is made of.
+    _, again, _, updated = _build_step(_pages(dataclasses.replace(snapshot, pulled_at="2031-01-01T00:00:00Z")), tmp_path)
+    assert updated and again.files == first.files
+    assert (state.stat().st_ino, state.stat().st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    articles = list(snapshot.articles)
+    articles[3] = dataclasses.replace(articles[3], content=(articles[3].content or "") + " zebrafish")
+    _, edited, _, updated = _build_step(_pages(dataclasses.replace(snapshot, articles=tuple(articles))), tmp_path)
+    assert updated and edited.files != first.files
+    assert state.stat().st_ino != written.st_ino  # an edit is saved (atomically: a new file)
+
+
 def test_other_index_settings_mean_a_full_export(tmp_path: Path) -> None:
     from helpgen.search.export import IndexSettings
 
@@ -143,10 +165,13 @@ def test_other_index_settings_mean_a_full_export(tmp_path: Path) -> None:
 
 
 def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() -> None:
-    from helpgen.search.export import IndexSettings, term_output
+    from array import array
+
+    from helpgen.search.export import POSTING_BYTES, EarlierFiles, IndexSettings, RankedColumns, rank_key, term_output
 
     rng = random.Random(4)
     settings = IndexSettings()
+    reused = 0
     for _ in range(300):
         doc_count = rng.choice([40, 500, 3000])
         docs = rng.sample(range(doc_count), rng.randint(1, doc_count // 2))
@@ -163,13 +188,30 @@ def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() ->
         if not after:
             continue
         earlier = term_output(before, doc_count, settings)
-        assert term_output(after, doc_count, settings, earlier) == term_output(after, doc_count, settings)
+        changed = {doc for doc in set(before) | set(after) if before.get(doc) != after.get(doc)}
+        keys = [(-scores[doc], doc) for scores in (before, after) for doc in changed if doc in scores]
+        best = min(keys) if keys else None
+        told = EarlierFiles(
+            len(earlier[0]) // POSTING_BYTES,
+            earlier[2],
+            changes={doc: after.get(doc) for doc in changed},
+            best_changed=(-best[0], best[1]) if best is not None else None,
+        )
+        scratch = term_output(after, doc_count, settings)
+        assert term_output(after, doc_count, settings, told) == scratch
+        best_first = sorted(after.items(), key=rank_key)
+        columns = RankedColumns(array("i", [doc for doc, _ in best_first]), array("i", [score for _, score in best_first]))
+        assert term_output(columns, doc_count, settings, told, ranked=True) == scratch
+        # Told nothing about what changed, nothing is taken over: the same bytes.
+        assert term_output(after, doc_count, settings, EarlierFiles(told.df, told.files)) == scratch
+        reused += len(set(earlier[2]) & set(scratch[2]))
+    assert reused > 300  # most files of a term with one posting changed are the same
 
 
 def test_an_update_in_workers_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import helpgen.search.incremental as incremental
 
-    monkeypatch.setattr(incremental, "MIN_POSTINGS_PER_WORKER", 1)
+    monkeypatch.setattr(incremental, "MIN_UPDATE_POSTINGS_PER_WORKER", 1)
     rng = random.Random(9)
     snapshot = generate_snapshot(120, 30, seed=9)
     pages = _pages(snapshot)

@@ -24,7 +24,8 @@ from helpgen.search import SearchEngine, export_index, search_documents
 from helpgen.search._whoosh import analyze, build_whoosh_index, ends_in_word, reference_search, term_of, words
 from helpgen.search.documents import SearchDocument, markdown_text
 from helpgen.search.export import MANIFEST, IndexSettings, order_documents
-from helpgen.search.text import within_one_edit
+from helpgen.search.text import all_bmp, sorted_utf16, utf16_key, within_one_edit
+from helpgen.search.titles import anchor
 from tests.conftest import EXAMPLE_SITE
 from tests.htmltools import parse
 
@@ -234,6 +235,42 @@ def test_within_one_edit() -> None:
     assert within_one_edit("refund", "reffund") and within_one_edit("abc", "abd")
     assert not within_one_edit("refund", "rfenud") and not within_one_edit("ab", "abcd")
     assert within_one_edit("日本語", "日本") and not within_one_edit("abcd", "badc")
+
+
+def test_utf16_order_with_and_without_characters_beyond_the_bmp() -> None:
+    # JavaScript compares UTF-16 code units: U+20000 (a surrogate pair, D840 DC00) sorts
+    # before U+FF41, though its code point is higher.
+    bmp = ["zeta", "alpha", "\uff41b", "é"]
+    assert all_bmp(bmp) and sorted_utf16(bmp) == sorted(bmp, key=utf16_key) == sorted(bmp)
+    wide = bmp + ["\U00020000x"]
+    assert not all_bmp(wide) and sorted_utf16(wide) == sorted(wide, key=utf16_key) != sorted(wide)
+    pairs = [(term, n) for n, term in enumerate(wide)]
+    assert sorted_utf16(pairs, key=lambda pair: pair[0]) == sorted(pairs, key=lambda pair: utf16_key(pair[0]))
+
+
+def test_a_titles_anchor_is_its_rarest_term_then_the_first_in_utf16_order() -> None:
+    rng = random.Random(3)
+    vocabulary = ["refund", "pay", "\uff41pi", "\U00020000k", "kei", "rotat", "a"]
+    for _ in range(500):
+        terms = rng.sample(vocabulary, rng.randint(1, 5))
+        frequency = {term: rng.randint(1, 3) for term in vocabulary}
+        expected = min(terms, key=lambda term: (frequency[term], utf16_key(term)))
+        assert anchor(terms, frequency.__getitem__) == expected
+
+
+def test_terms_beyond_the_bmp_are_found_in_their_shard() -> None:
+    # Small shards, so that the terms spread over many and each must be in the right one.
+    words = [f"w{n:03d}" for n in range(60)] + ["\uff41\uff42", "\U00020000\U00020001", "\U0001d400x", "\ufb01n"]
+    docs = [
+        SearchDocument("article", f"articles/a{i}/", word, "", "", "", "", "", {"title": word, "body": f"{word} common"})
+        for i, word in enumerate(words)
+    ]
+    engine = _engine(export_index(docs, IndexSettings(shard_bytes=200, lexicon_bytes=200)).files)
+    manifest_keys = engine.manifest["terms"]["keys"]
+    assert len(manifest_keys) > 10 and manifest_keys == sorted(manifest_keys, key=utf16_key)
+    for number, word in enumerate(words):
+        (term,) = analyze(word)
+        assert [hit.doc for hit in engine.search(term, complete_last=False).hits] == [number], word
 
 
 def test_and_first_then_or(example_index) -> None:

@@ -152,6 +152,17 @@ def test_a_shared_scorer_gives_the_same_scores_in_any_document_order() -> None:
     assert [shared.scores(doc) for doc in analyzed] == [fresh.scores(doc) for doc in analyzed]
 
 
+def test_a_terms_scores_in_many_documents_are_its_scores_one_by_one() -> None:
+    from helpgen.search.terms import DocumentScorer
+
+    analyzed = analyze_pages(_pages(generate_snapshot(40, 10, seed=13)), TermCache(None))
+    scorer = DocumentScorer(analyzed)
+    terms = sorted({term for doc in analyzed for _, _, counts in doc.fields for term in counts})
+    for term in terms[::7]:
+        assert DocumentScorer(analyzed).term_scores(analyzed, term) == [scorer.score(doc, term) for doc in analyzed]
+    assert any(score is None for score in scorer.term_scores(analyzed, terms[0]))  # a document without the term
+
+
 def test_cached_documents_share_their_term_strings_and_old_cache_files_are_upgraded(tmp_path: Path) -> None:
     import marshal
 

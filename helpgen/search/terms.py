@@ -360,6 +360,35 @@ class DocumentScorer:
             result = score if result is None else result + score
         return result
 
+    def term_scores(self, docs: Iterable[AnalyzedDocument], term: str) -> list[float | None]:
+        """:meth:`score` of one term in each of ``docs`` (the same floats), with the term's
+        per-field idf looked up once: for the many documents of a term whose idf moved."""
+        k1_plus_1 = BM25FStatistics.K1_PLUS_1
+        weights: dict[str, tuple[float, float]] = {}  # field → (boost, the term's idf in it)
+        for name in FIELD_NAMES:
+            if self.doc_freq[name].get(term):
+                field_idf = self._idf[name]
+                term_idf = field_idf.get(term)
+                if term_idf is None:
+                    term_idf = field_idf[term] = self.stats.idf(self.doc_freq[name][term])
+                weights[name] = (FIELD_BOOSTS[name], term_idf)
+        norms = self._norms
+        result: list[float | None] = []
+        for doc in docs:
+            total: float | None = None
+            for name, length, counts in doc.fields:
+                frequency = counts.get(term)
+                if frequency is None:
+                    continue
+                boost, term_idf = weights[name]
+                norm = norms.get((name, length))
+                if norm is None:
+                    norm = self._norm(name, length)
+                score = boost * (term_idf * ((frequency * k1_plus_1) / (frequency + norm)))
+                total = score if total is None else total + score
+            result.append(total)
+        return result
+
 
 def postings(
     documents: Sequence[AnalyzedDocument], scorer: DocumentScorer | None = None

@@ -2,18 +2,43 @@
 
 * :func:`utf16_key`: the order JavaScript compares strings in (UTF-16 code units), so the
   shard keys written in Python are binary-searched correctly in the browser;
+  :func:`all_bmp` tells when Python's own string order is that order (no character beyond
+  U+FFFF), and :func:`sorted_utf16` sorts in it;
 * :func:`within_one_edit`: Damerau–Levenshtein distance ≤ 1 (an adjacent transposition
   counts as one edit), on code points.
 """
 
 from __future__ import annotations
 
-__all__ = ["utf16_key", "within_one_edit"]
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+__all__ = ["utf16_key", "all_bmp", "sorted_utf16", "within_one_edit"]
+
+_T = TypeVar("_T")
 
 
 def utf16_key(text: str) -> bytes:
     """A sort key that orders strings as JavaScript's ``<`` does."""
     return text.encode("utf-16-be", "surrogatepass")
+
+
+def all_bmp(texts: Iterable[str]) -> bool:
+    """True when no character of ``texts`` is beyond U+FFFF: then one code point is one
+    UTF-16 code unit, and Python's string order is :func:`utf16_key`'s (without encoding)."""
+    joined = "".join(texts)
+    return not joined or max(joined) <= "\uffff"
+
+
+def sorted_utf16(items: Iterable[_T], key: Callable[[_T], str] | None = None) -> list[_T]:
+    """``items`` (strings, or sorted by the string ``key`` gives) in :func:`utf16_key` order."""
+    items = list(items)
+    keys: list[str] = items if key is None else [key(item) for item in items]  # type: ignore[assignment]
+    if all_bmp(keys):
+        return sorted(items, key=key)  # type: ignore[arg-type]
+    if key is None:
+        return sorted(items, key=utf16_key)  # type: ignore[arg-type]
+    return sorted(items, key=lambda item: utf16_key(key(item)))
 
 
 def within_one_edit(a: str, b: str) -> bool:

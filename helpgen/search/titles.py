@@ -42,4 +42,8 @@ def query_key(terms: Sequence[str]) -> str | None:
 
 def anchor(terms: Sequence[str], doc_freq: Callable[[str], int]) -> str:
     """The term whose shard lists the key: the lowest document frequency, then UTF-16 order."""
-    return min(terms, key=lambda term: (doc_freq(term), utf16_key(term)))
+    frequencies = list(map(doc_freq, terms))
+    lowest = min(frequencies)
+    if frequencies.count(lowest) == 1:  # the common case: no tie to break
+        return terms[frequencies.index(lowest)]
+    return min((term for term, frequency in zip(terms, frequencies) if frequency == lowest), key=utf16_key)
