@@ -48,7 +48,8 @@ def write_json_atomic(path: Path, value: Any) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(value, fh, ensure_ascii=False, separators=(",", ":"))
+            # dumps, not dump: json.dump encodes in Python, dumps in C (5x faster, same text)
+            fh.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -7,6 +7,12 @@ value it cannot use (wrong type, null) and records what was wrong in the model's
 ``problems`` (see ``_checks.py``; never written back); ``to_api`` writes the contract's
 own shape (camelCase for the Library, snake_case for the Community), so a saved snapshot is
 also a fixture for the test server. Unknown fields are kept in ``extra`` and written back.
+
+Most objects are already in the contract's own shape, with nothing wrong: ``from_api`` first
+tries a fast reading for exactly those (each model's ``_PLAN``, a :class:`_Plan`: the
+contract's key spelling, no unknown keys, every value of a type that is no problem), and
+gives every other object to the detailed reading, which also words its problems. Both give
+equal models (``tests/test_models_fast.py`` compares them on generated objects).
 """
 
 from __future__ import annotations
@@ -15,9 +21,9 @@ import functools
 import re
 from dataclasses import dataclass, field, replace
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
-from ._checks import field_problems
+from ._checks import field_problems, is_timestamp
 
 __all__ = [
     "Category",
@@ -136,6 +142,154 @@ def _extra(raw: Mapping[str, Any], known: set[str]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if _snake(str(k)) not in known}
 
 
+# --------------------------------------------------------------------------- Plain objects
+# The fast reading of an object in the contract's own shape. Each reader below takes a field's
+# raw value (``_ABSENT`` when the key is missing) and returns what the detailed reading makes
+# of it, or raises ``_NotPlain`` for any value the detailed reading would report as a problem
+# or convert in a way the reader does not (a number as text, a null count, ...).
+
+
+class _Absent:
+    """The value of a key the object does not have."""
+
+
+_ABSENT: Any = _Absent()
+
+
+class _NotPlain(Exception):
+    """The object needs the detailed reading."""
+
+
+def _plain_text(value: Any) -> str:
+    """An identity or optional text field (``_str``): text, or "" for null or missing."""
+    if type(value) is str:
+        return _text(value)
+    if value is None or value is _ABSENT:
+        return ""
+    raise _NotPlain
+
+
+def _plain_opt_text(value: Any) -> str | None:
+    """An optional text field (``_opt_str``): text, or None for "", null or missing."""
+    if type(value) is str:
+        return _text(value) if value else None
+    if value is None or value is _ABSENT:
+        return None
+    raise _NotPlain
+
+
+def _plain_body(value: Any) -> str | None:
+    """An article's ``content``: text, or None (a summary) when null or missing."""
+    if type(value) is str:
+        return _text(value)
+    if value is None or value is _ABSENT:
+        return None
+    raise _NotPlain
+
+
+def _plain_required_text(default: str) -> Any:
+    """A text field whose null is a problem: text, or ``default`` when missing."""
+
+    def read(value: Any) -> str:
+        if type(value) is str:
+            return _text(value)
+        if value is _ABSENT:
+            return default
+        raise _NotPlain
+
+    return read
+
+
+def _plain_flag(default: bool) -> Any:
+    """A true/false field: a JSON boolean, or ``default`` when missing."""
+
+    def read(value: Any) -> bool:
+        if type(value) is bool:
+            return value
+        if value is _ABSENT:
+            return default
+        raise _NotPlain
+
+    return read
+
+
+def _plain_count(value: Any) -> int:
+    """A count: a JSON whole number, or 0 when missing."""
+    if type(value) is int:
+        return value
+    if value is _ABSENT:
+        return 0
+    raise _NotPlain
+
+
+def _plain_date(value: Any) -> str | None:
+    """A timestamp: a valid one, or None when null or missing."""
+    if type(value) is str and is_timestamp(value):
+        return _text(value)
+    if value is None or value is _ABSENT:
+        return None
+    raise _NotPlain
+
+
+def _plain_tags(value: Any) -> tuple[str, ...]:
+    """Tags: a list of texts, or none when missing."""
+    if type(value) is list:
+        for tag in value:
+            if type(tag) is not str:
+                raise _NotPlain
+        return tuple(_text(tag) for tag in value if tag)
+    if value is _ABSENT:
+        return ()
+    raise _NotPlain
+
+
+def _plain_attachments(value: Any) -> tuple["Attachment", ...]:
+    """A post's attachments: a list of objects, or none when null or missing."""
+    if type(value) is list:
+        for item in value:
+            if type(item) is not dict:
+                raise _NotPlain
+        return tuple(Attachment.from_api(item) for item in value)
+    if value is None or value is _ABSENT:
+        return ()
+    raise _NotPlain
+
+
+class _Plan:
+    """How a model reads a plain object: each field's key, as the contract spells it, and its
+    reader, in the model's field order (the model is made from the values positionally)."""
+
+    def __init__(self, *fields: tuple[str, Callable[[Any], Any]]) -> None:
+        self.fields = fields
+        self.keys = frozenset(key for key, _ in fields)
+
+    def read(self, raw: Mapping[str, Any]) -> list[Any] | None:
+        """The fields of ``raw``, in order; None when it needs the detailed reading."""
+        if type(raw) is not dict or not raw.keys() <= self.keys:
+            return None  # another key style, an older shape or unknown (extra) fields
+        get = raw.get
+        try:
+            return [read(get(key, _ABSENT)) for key, read in self.fields]
+        except _NotPlain:
+            return None
+
+
+_Model = TypeVar("_Model")
+
+
+def _plain_first(
+    detailed: Callable[[type[_Model], Mapping[str, Any]], _Model]
+) -> Callable[[type[_Model], Mapping[str, Any]], _Model]:
+    """Make ``from_api`` read a plain object by the class's ``_PLAN``, any other with ``detailed``."""
+
+    @functools.wraps(detailed)
+    def from_api(cls: type[_Model], raw: Mapping[str, Any]) -> _Model:
+        plain = cls._PLAN.read(raw)  # type: ignore[attr-defined]
+        return detailed(cls, raw) if plain is None else cls(*plain)
+
+    return from_api
+
+
 # --------------------------------------------------------------------------- Library
 
 
@@ -161,8 +315,15 @@ class Category:
         "id", "name", "slug", "description", "icon", "color", "sort_order",
         "is_public", "article_count", "created_at", "updated_at",
     }
+    _PLAN = _Plan(
+        ("id", _plain_text), ("name", _plain_text), ("slug", _plain_text),
+        ("description", _plain_text), ("icon", _plain_opt_text), ("color", _plain_opt_text),
+        ("sortOrder", _plain_count), ("isPublic", _plain_flag(True)), ("articleCount", _plain_count),
+        ("createdAt", _plain_date), ("updatedAt", _plain_date),
+    )
 
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Category":
         """Build a Category from any documented generation of its JSON."""
         d = snake_keys(raw)
@@ -252,6 +413,15 @@ class Article:
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
     _FIELDS = set(_ARTICLE_ORDER) | {"category"}
+    _PLAN = _Plan(
+        ("id", _plain_text), ("title", _plain_text), ("slug", _plain_text),
+        ("excerpt", _plain_text), ("content", _plain_body), ("categoryId", _plain_opt_text),
+        ("categorySlug", _plain_opt_text), ("categoryName", _plain_opt_text), ("tags", _plain_tags),
+        ("status", _plain_required_text("published")), ("isPublic", _plain_flag(True)),
+        ("viewCount", _plain_count), ("helpfulCount", _plain_count), ("notHelpfulCount", _plain_count),
+        ("readTime", _plain_opt_text), ("metaDescription", _plain_opt_text),
+        ("publishedAt", _plain_date), ("createdAt", _plain_date), ("updatedAt", _plain_date),
+    )
 
     @property
     def has_content(self) -> bool:
@@ -259,6 +429,7 @@ class Article:
         return self.content is not None
 
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Article":
         """Build an Article (or summary) from any documented generation of its JSON."""
         d = snake_keys(raw)
@@ -390,8 +561,13 @@ class Topic:
 
     _FIELDS = {"id", "name", "slug", "description", "sort_order", "post_count"}
     _ORDER = ("id", "name", "slug", "description", "sort_order", "post_count")
+    _PLAN = _Plan(
+        ("id", _plain_text), ("name", _plain_text), ("slug", _plain_text),
+        ("description", _plain_text), ("sort_order", _plain_count), ("post_count", _plain_count),
+    )
 
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Topic":
         """Build a Topic from snake_case or camelCase JSON."""
         d = snake_keys(raw)
@@ -423,7 +599,13 @@ class Attachment:
     url: str = ""
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)  # see _checks.py
 
+    _PLAN = _Plan(
+        ("filename", _plain_required_text("")), ("content_type", _plain_required_text("")),
+        ("size_bytes", _plain_count), ("url", _plain_required_text("")),
+    )
+
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Attachment":
         """Build an Attachment from snake_case or camelCase JSON."""
         d = snake_keys(raw)
@@ -473,8 +655,18 @@ class Post:
         "created_at", "updated_at",
     )
     _FIELDS = set(_ORDER) | {"topic"}
+    _PLAN = _Plan(
+        ("id", _plain_text), ("title", _plain_text), ("slug", _plain_text),
+        ("body", _plain_required_text("")), ("topic_id", _plain_opt_text),
+        ("topic_slug", _plain_opt_text), ("status", _plain_required_text("open")),
+        ("vote_count", _plain_count), ("comment_count", _plain_count),
+        ("is_pinned", _plain_flag(False)), ("is_locked", _plain_flag(False)),
+        ("author_name", _plain_text), ("attachments", _plain_attachments),
+        ("created_at", _plain_date), ("updated_at", _plain_date),
+    )
 
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Post":
         """Build a Post from any documented generation of its JSON."""
         d = snake_keys(raw)
@@ -538,8 +730,13 @@ class Comment:
 
     _ORDER = ("id", "body", "author_name", "is_official", "created_at")
     _FIELDS = set(_ORDER)
+    _PLAN = _Plan(
+        ("id", _plain_text), ("body", _plain_required_text("")), ("author_name", _plain_text),
+        ("is_official", _plain_flag(False)), ("created_at", _plain_date),
+    )
 
     @classmethod
+    @_plain_first
     def from_api(cls, raw: Mapping[str, Any]) -> "Comment":
         """Build a Comment from snake_case or camelCase JSON."""
         d = snake_keys(raw)
@@ -560,6 +757,9 @@ class Comment:
         return out
 
 
+_THREAD_KEYS = frozenset({"post", "comments"})
+
+
 @dataclass(frozen=True)
 class PostThread:
     """``GET /posts/{slug}``: a post with its comments, oldest first."""
@@ -571,6 +771,12 @@ class PostThread:
     @classmethod
     def from_api(cls, raw: Mapping[str, Any]) -> "PostThread":
         """Build a thread from ``{"post", "comments"}`` or a bare post carrying ``comments``."""
+        if type(raw) is dict and raw.keys() <= _THREAD_KEYS:  # the contract's shape
+            post, comments = raw.get("post"), raw.get("comments")
+            if type(post) is dict and (comments is None or type(comments) is list):
+                comments = comments or ()
+                if all(type(c) is dict for c in comments):
+                    return cls(post=Post.from_api(post), comments=tuple(map(Comment.from_api, comments)))
         d = snake_keys(raw)
         post_raw = d.get("post")
         if not isinstance(post_raw, Mapping):
