@@ -403,12 +403,8 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
             report.pages_written = len(pages)
         publish_total = len(assets.files) + len(search_index.files)
         with _stage(report, "publish"), progress.stage("publish", total=publish_total, unit="files") as bar:
-            for site_path, data in assets.files.items():
-                staged.write(site_path, data)
-                bar.advance()
-            for site_path, data in search_index.files.items():
-                staged.write(site_path, data, content_addressed=search_index.content_addressed(site_path))
-                bar.advance()
+            staged.write_files(assets.files, advance=bar.advance)
+            staged.write_files(search_index.files, content_addressed=search_index.content_addressed, advance=bar.advance)
             for site_path, data in data_files.items():
                 staged.write(site_path, data)
             if config.static_dir is not None:
@@ -425,7 +421,7 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int) -> 
             report.files_removed = staged.files_removed
             report.bytes_written = staged.bytes_written
     # The site is published; now remember what it was made of, for the next build.
-    manifest.record_published(config.out_dir)
+    manifest.record_published(config.out_dir, staged.published_file)  # sizes and mtimes as publish recorded them
     manifest.warnings = list(warnings)
     manifest.save(cache.build_manifest)
     templates.save()

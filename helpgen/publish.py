@@ -21,14 +21,21 @@ not to the size of the site:
   content-addressed file, one ``lstat`` for any other); otherwise it is re-linked from
   ``--out``. Files identical to the published ones therefore keep their inode and mtime, so
   ``rsync``/``s3 sync`` upload only what changed.
-- A file that changes is always written as a *new* inode (unlink, then create): inodes are
-  shared with the live site and are never modified in place.
+- A file that changes is never written into an inode the published site shares (those are
+  never modified in place). It goes into an inode of the spare's own: its old version at that
+  path, a file of the spare the new site drops (``write_files``: renamed within its folder),
+  or a *retired* file (:mod:`helpgen.publish_retired`, ``CACHE/publish/retired``), and only
+  when no process has that inode open and nothing else links it; else into a new inode.
+  Making and deleting inodes is what a small edit of a big site paid for most: without a
+  journal, ext4 passes over every inode freed in the last minutes to make a new one.
 - ``write()`` of data that is not content-addressed compares a hash of the bytes with the one
-  recorded when the published file was written, instead of reading that file.
+  recorded when the published file was written, instead of reading that file. When the
+  spare's own file already holds the bytes (an edit undone), it stays as it is.
 - Files of the spare the new site lacks are removed, and folders left empty too. A file
   whose inode the published site shares is unlinked (~10 us); the last link to an inode is
-  moved to a trash folder (``.NAME.old-PID-…``) instead, deleted after the switch (in the
-  background when big), because unlinking it frees its blocks, ~1 ms each on ext4.
+  kept as a retired file for later writes, or, beyond a limit (and for folders), moved to a
+  trash folder (``.NAME.old-PID-…``) deleted after the switch (in the background when big),
+  because unlinking it frees its blocks, ~1 ms each on ext4.
 
 What each tree holds is remembered in the cache (:mod:`helpgen.publish_state`): every file's
 inode, size, mtime and hash, every folder's inode and ctime, each root's inode and ctime. No
@@ -49,23 +56,29 @@ its mtime). Anything unexpected falls back to a safe, slower path and is never p
 
 Forked render workers call :meth:`StagedSite.keep` and :meth:`StagedSite.write` on their
 copies; they append what they change to a journal (:class:`~helpgen.publish_state.Journal`)
-that the parent reads before publishing.
+that the parent reads before publishing. After :meth:`StagedSite.publish`,
+:meth:`StagedSite.published_file` gives each file's record (inode, size, mtime), so the build
+manifest needs no ``stat`` of its own.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import hashlib
 import logging
+import mmap
 import os
 import shutil
 import stat
 import subprocess
 import tempfile
+from itertools import islice
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
+from helpgen.publish_retired import RetiredFiles, best_fit
 from helpgen.publish_state import UNKNOWN, FileEntry, FolderEntry, Journal, PublishState, TreeRecord, scan_tree
 
 __all__ = ["PublishError", "StagedSite", "MARKER_FILE"]
@@ -79,6 +92,8 @@ _MARKER_TEXT = b"This folder is a site built by helpgen; helpgen replaces it who
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _STATE_FILE = "state.marshal"
+_PAGE = max(mmap.PAGESIZE, 4096)
+_CHUNK = 4096  # files of a write_files batch between two progress counts
 _SMALL_TRASH = 100
 """Up to this many files moved to the trash are deleted before the build ends, not in the background."""
 
@@ -105,6 +120,19 @@ def _exchange(a: Path, b: Path) -> bool:
             return False
         raise PublishError(f"cannot switch {b} into place: {os.strerror(error)}")
     return True
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    """Make the file of ``fd`` (at offset 0) hold ``data``. Written in whole pages, zeros
+    after the data, then cut to size: a page partly written whose old bytes are not in memory
+    would be read from the disk first (~50 us a file), only to be overwritten."""
+    pad = -len(data) % _PAGE
+    done = os.writev(fd, [data, bytes(pad)]) if pad else os.write(fd, data)  # one call: whole pages
+    if done < len(data) + pad:  # a short write (huge data): finish it plainly
+        rest = memoryview(data + bytes(pad))[done:]
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+    os.ftruncate(fd, len(data))
 
 
 def _process_alive(pid: int) -> bool:
@@ -176,6 +204,9 @@ class StagedSite:
         self._claiming: Path | None = None
         self._trash: str | None = None  # where files of the spare go instead of being unlinked
         self._trashed = 0
+        self._retired: RetiredFiles | None = None  # the spare's old files, kept for reuse
+        self._batch: Mapping[str, bytes] | None = None  # during write_files (parent, reusing files)
+        self._stale: dict[str, dict[int, list[str]]] | None = None  # of that batch: see _stale_files
         self.spare = "none"
         """How the staging tree was obtained: "none" (a new tree), "recorded" (the spare,
         checked against its record) or "scanned" (the spare, its record missing or stale)."""
@@ -229,7 +260,9 @@ class StagedSite:
 
     def _cleanup_leftovers(self) -> None:
         """Deal with staging/old folders that an earlier run, since killed, left behind: a
-        finished tree (it has the marker) becomes the spare if there is none, the rest is removed."""
+        finished tree (it has the marker) becomes the spare if there is none, the rest is removed
+        in the background (an old folder may be one the last run's ``rm`` is still deleting:
+        waiting for it would put seconds of a big site's deletion on this build's path)."""
         prefixes = (f".{self.out_dir.name}.staging-", f".{self.out_dir.name}.old-")
         for entry in sorted(self.out_dir.parent.iterdir()):
             if not entry.name.startswith(prefixes) or entry.is_symlink() or not entry.is_dir():
@@ -246,7 +279,10 @@ class StagedSite:
             ):
                 os.rename(entry, spare)  # scanned before use: nothing of it is trusted
                 continue
-            shutil.rmtree(entry, ignore_errors=True)
+            try:
+                os.rmdir(entry)  # empty (a trash that was never used)
+            except OSError:
+                self._remove_tree(entry, background=True)
 
     def path_for(self, site_path: str) -> Path:
         """The staging file for a site path, refusing anything that would land outside.
@@ -278,7 +314,9 @@ class StagedSite:
             raise PublishError(f"{spare}: expected the spare site folder helpgen keeps; move it away")
         if self._out_root is None or not (spare / MARKER_FILE).is_file():
             # No published site to share files with (or not a finished site): of no use.
-            self._remove_tree(spare, background=True)
+            # Deleted before the build goes on when its record says it is small.
+            small = saved is not None and saved.spare is not None and len(saved.spare.files) < BACKGROUND_REMOVAL_FILES
+            self._remove_tree(spare, background=not small)
             return None
         record = saved.spare if saved is not None and self._live is not None else None
         trusted = record is not None and self._spare_intact(str(spare), record)
@@ -292,6 +330,7 @@ class StagedSite:
             self._claiming, self._claimed = None, False
             return None
         self._trash = tempfile.mkdtemp(prefix=f".{self.out_dir.name}.old-{os.getpid()}-", dir=self.out_dir.parent)
+        self._retired = self._retired_files(spare)
         self.spare = "recorded" if trusted else "scanned"
         if trusted:
             assert record is not None
@@ -304,6 +343,18 @@ class StagedSite:
             log.info("the spare site %s has no trustworthy record: scanning it", spare)
             self._scan(str(root))
         return root
+
+    def _retired_files(self, spare: Path) -> RetiredFiles | None:
+        """The folder of retired files, next to the spare (same file system); None when it
+        cannot be made (files are then created and deleted as they come)."""
+        folder = spare.parent / ("retired" if spare.name == "spare" else f".{self.out_dir.name}.retired")
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if folder.is_symlink() or os.lstat(folder).st_dev != os.lstat(self.out_dir.parent).st_dev:
+                return None
+        except OSError:
+            return None
+        return RetiredFiles(str(folder))
 
     def _spare_intact(self, spare: str, record: TreeRecord) -> bool:
         """True when every folder of the spare is as recorded (one lstat per folder)."""
@@ -449,9 +500,10 @@ class StagedSite:
                 self.files_unchanged += 1
                 return False
         content_hash = None if content_addressed else _content_hash(data)
+        target, key = self._target(site_path)
         published = live.get(site_path) if live is not None else None
         if published is None:
-            published = self._published_file(self._target(site_path)[1])
+            published = self._published_file(key)
         if (
             published is not None
             and published[1] == len(data)
@@ -459,8 +511,80 @@ class StagedSite:
             and self._carry_over(site_path, published, verify=not content_addressed, content_hash=content_hash)
         ):
             return False
-        self._put(site_path, data, content_hash)
+        if not self._held_already(key, published, data, content_hash):
+            self._put(target, key, data, content_hash)
+            return True
+        self.files_written += 1
+        self.bytes_written += len(data)
         return True
+
+    def _held_already(self, key: str, published: FileEntry | None, data: bytes, content_hash: bytes | None) -> bool:
+        """True when the staged tree's own file at ``key`` (not the published one) has
+        ``data`` already (an edit undone: the spare is the generation before): it stays.
+
+        Content-addressed files (``content_hash`` None) by name and size; others by the hash
+        recorded when the file was written, and an ``lstat`` (unmodified since)."""
+        held = self._tree.get(key)
+        if held is None or held[1] != len(data) or (published is not None and published[0] == held[0]):
+            return False
+        if content_hash is not None and (held[3] != content_hash or not self._intact(key, held)):
+            return False
+        self.paths.add(key)
+        return True
+
+    def write_files(
+        self,
+        files: Mapping[str, bytes],
+        *,
+        content_addressed: Callable[[str], bool] | None = None,
+        advance: Callable[[int], None] | None = None,
+    ) -> int:
+        """:meth:`write` each of ``files`` (site path → bytes; ``content_addressed(path)``
+        says which are); returns how many differ from the published ones. ``advance(n)``
+        counts progress now and then.
+
+        The same as calling :meth:`write` for each, with the common case of a search index
+        kept short: at 10,000 articles, 53,000 files of which all but ~2,000 are carried over
+        with no system call."""
+        learn = not self._in_worker()
+        self._batch = files if learn and self._retired is not None and self._retired.usable else None
+        try:
+            written, kept = self._write_batch(files, content_addressed, advance, learn)
+        finally:
+            self._batch = self._stale = None
+        self.files_unchanged += kept
+        if advance is not None:
+            advance(len(files) % _CHUNK)
+        return written
+
+    def _write_batch(
+        self,
+        files: Mapping[str, bytes],
+        content_addressed: Callable[[str], bool] | None,
+        advance: Callable[[int], None] | None,
+        learn: bool,
+    ) -> tuple[int, int]:
+        live_get = self._live.get if self._live is not None else {}.get
+        tree, tree_get = self._tree, self._tree.get
+        addressed = content_addressed or (lambda site_path: False)
+        written = 0
+        kept: list[str] = []
+        items = iter(files.items())
+        while chunk := list(islice(items, _CHUNK)):
+            for site_path, data in chunk:
+                published = live_get(site_path)
+                if published is not None and published[1] == len(data):
+                    held = tree_get(site_path)
+                    if held is not None and held[0] == published[0] and addressed(site_path):
+                        if held is not published and learn:
+                            tree[site_path] = published
+                        kept.append(site_path)
+                        continue
+                written += self.write(site_path, data, content_addressed=addressed(site_path))
+            if advance is not None and len(chunk) == _CHUNK:
+                advance(_CHUNK)
+        self.paths.update(kept)
+        return written, len(kept)
 
     def keep(self, site_path: str) -> bool:
         """Carry a published file over as it is; False when there is none to keep (or it is
@@ -468,20 +592,34 @@ class StagedSite:
         published = self._live.get(site_path) if self._live is not None else None
         return self._carry_over(site_path, published, verify=True)
 
-    def _put(self, site_path: str, data: bytes, content_hash: bytes | None) -> None:
-        """Write ``data`` as a new inode (never into an existing one: inodes are shared)."""
-        target, key = self._target(site_path)
-        self._make_room(target, key)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    def _put(self, target: str, key: str, data: bytes, content_hash: bytes | None) -> None:
+        """Write ``data`` as a new file: never into an inode the published site shares.
+
+        The staged tree's own old version at that path, or else a retired file, is rewritten
+        when no one has it open (:mod:`helpgen.publish_retired`); otherwise a new inode.
+        ``target``, ``key``: the staging path and site path (:meth:`_target`)."""
+        fd = self._reusable(target, key, len(data))
+        reused = fd is not None
+        if fd is None:
+            self._make_room(target, key)
+            fd = self._take_stale(target, key, len(data)) if self._batch is not None else None
+            if fd is None:
+                fd = self._take_retired(target, key, len(data))
+            reused = fd is not None
+        if fd is None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            try:
+                fd = os.open(target, flags, 0o666)
+            except FileExistsError:
+                self._clear(target, key)
+                fd = os.open(target, flags, 0o666)
         try:
-            fd = os.open(target, flags, 0o666)
-        except FileExistsError:
-            self._clear(target, key)
-            fd = os.open(target, flags, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            if reused:
+                _overwrite(fd, data)
+            else:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
             info = os.fstat(fd)
         finally:
             os.close(fd)
@@ -489,6 +627,80 @@ class StagedSite:
         self.paths.add(key)
         self.files_written += 1
         self.bytes_written += len(data)
+
+    def _reusable(self, target: str, key: str, size: int) -> int | None:
+        """The staged tree's own old version of ``key``, open for rewriting, when it may be."""
+        retired = self._retired
+        held = self._tree.get(key)
+        if retired is None or held is None or held[1] < 0:
+            return None
+        published = self._live.get(key) if self._live is not None else None
+        if published is not None and published[0] == held[0]:
+            return None  # the published file itself: never rewritten
+        return retired.open_reusable(target, held[0], size)
+
+    def _stale_files(self, batch: Mapping[str, bytes]) -> dict[str, dict[int, list[str]]]:
+        """The staged tree's own files (the published site does not share them) that nothing
+        written so far claims nor ``batch`` will: bound to be dropped at :meth:`publish`,
+        they are renamed to the batch's new files instead (one rename in the same folder
+        rather than two through the retired files). By folder, then by blocks held."""
+        live, tree, blocks = self._live or {}, self._tree, self._retired.blocks  # type: ignore[union-attr]
+        stale: dict[str, dict[int, list[str]]] = {}
+        for key in tree.keys() - batch.keys() - self.paths:
+            held = tree[key]
+            published = live.get(key)
+            if held[1] >= 0 and (published is None or published[0] != held[0]):
+                stale.setdefault(_parent(key), {}).setdefault(blocks(held[1]), []).append(key)
+        return stale
+
+    def _take_stale(self, target: str, key: str, size: int) -> int | None:
+        """A stale file of the folder of ``key`` (see :meth:`_stale_files`) renamed to
+        ``target``, open for rewriting; None when none fits."""
+        assert self._batch is not None and self._retired is not None
+        if self._stale is None:  # found when first needed: most batches write nothing
+            self._stale = self._stale_files(self._batch)
+        by_blocks = self._stale.get(_parent(key))
+        for _ in range(2):
+            candidates = best_fit(by_blocks, self._retired.blocks(size)) if by_blocks else None
+            if not candidates:
+                return None
+            old = candidates.pop()
+            held = self._tree.get(old)
+            if held is None or old in self.paths:
+                continue
+            source = self._root + "/" + old
+            fd = self._retired.open_reusable(source, held[0], size)
+            if fd is None:
+                continue
+            try:
+                os.rename(source, target)
+            except OSError:
+                os.close(fd)
+                continue
+            del self._tree[old]
+            return fd
+        return None
+
+    def _take_retired(self, target: str, key: str, size: int) -> int | None:
+        """A retired file renamed to ``target`` (free: see :meth:`_make_room`), open for
+        rewriting; None when none fits. Only this process takes retired files."""
+        retired = self._retired
+        if retired is None or self._in_worker():
+            return None
+
+        def place(path: str) -> None:
+            try:
+                os.rename(path, target)
+            except IsADirectoryError:  # a folder nobody recorded is in the way
+                self._clear(target, key)
+                os.rename(path, target)
+
+        try:
+            return retired.take(size, place)
+        except OSError as error:  # e.g. two mounts of one file system: a new file instead
+            if error.errno == errno.EXDEV:
+                retired.usable = False
+            return None
 
     def _make_room(self, target: str, key: str) -> None:
         """The folder of ``key`` exists and nothing the tree is known to hold is at ``key``."""
@@ -533,13 +745,20 @@ class StagedSite:
 
     def _dispose(self, target: str, key: str) -> None:
         """Take the file at ``key`` out of the staged tree. A link to a published inode is
-        unlinked (cheap); the last link to an inode is moved to the trash instead, because
-        unlinking it frees its blocks (about 1 ms each on ext4, 15,000 of them when the search
-        index renames its files) and that is left to a background ``rm`` after the switch."""
+        unlinked (cheap); the last link to an inode is kept as a retired file for a later
+        write to reuse (:mod:`helpgen.publish_retired`), or moved to the trash, because
+        unlinking it frees its blocks and its inode (about 1 ms each on ext4, and every new
+        file made in the next minutes pays for each inode freed) and that is left to a
+        background ``rm`` after the switch."""
         published = self._live.get(key) if self._live is not None else None
         held = self._tree.get(key)
         if self._trash is None or (published is not None and held is not None and held[0] == published[0]):
             os.unlink(target)
+        elif self._retired is not None and held is not None and held[1] >= 0 and self._retired.usable:
+            try:
+                self._retired.retire(target, held[1])  # kept for reuse (helpgen.publish_retired)
+            except OSError:  # its folder went away: the trash, as for anything else
+                os.rename(target, self._trash_name())
         else:
             os.rename(target, self._trash_name())
 
@@ -547,6 +766,19 @@ class StagedSite:
         assert self._trash is not None
         self._trashed += 1
         return f"{self._trash}/{os.getpid()}-{self._trashed}"
+
+    def _trim_retired(self) -> None:
+        """Keep at most :data:`~helpgen.publish_retired.KEEP_FILES` retired files: the rest
+        join the trash (deleted after the switch, like it)."""
+        if self._retired is None or self._trash is None:
+            return
+        try:
+            moved = self._retired.trim(lambda path: os.rename(path, self._trash_name()))
+        except OSError as error:
+            log.info("cannot trim the retired files (%s)", error.strerror)
+            return
+        if self._retired.reused or moved:
+            log.debug("%d retired files reused, %d deleted", self._retired.reused, moved)
 
     def _empty_trash(self) -> None:
         """Delete the trash: in the background when it is big (see :meth:`_dispose`)."""
@@ -704,6 +936,7 @@ class StagedSite:
                 old = aside
         self._published = True
         log.debug("published %s", out)
+        self._trim_retired()
         self._empty_trash()
         if self._spare_path is None or self._state_dir is None:
             if old is not None:
@@ -726,6 +959,14 @@ class StagedSite:
         self._folders[""] = _folder_entry(self._out)
         live = TreeRecord(root=self._folders[""], files=self._tree, folders=self._folders)  # type: ignore[arg-type]
         PublishState(out_dir=self._out, live=live, spare=spare_record).save(self._state_dir / _STATE_FILE)
+
+    def published_file(self, site_path: str) -> FileEntry | None:
+        """After :meth:`publish`: the published file at ``site_path`` as recorded when it was
+        put in place, ``(inode, size, mtime_ns, hash or None)``; None when the site has none."""
+        if not self._published:
+            raise PublishError(f"{self.out_dir}: not published yet")
+        entry = self._tree.get(site_path)
+        return entry if entry is not None and entry[1] != UNKNOWN else None
 
     def _clone_as_spare(self) -> tuple[Path, dict[str, FolderEntry]] | None:
         """First publish (no previous site to keep as the spare): hard-link the new site

@@ -34,13 +34,19 @@ def content_addressed(path: str) -> bool:
     return path.startswith("search/")
 
 
-def publish(out: Path, files: Site, state: Path | None, keep: tuple[str, ...] = ()) -> StagedSite:
-    """Publish ``files`` (and carry ``keep`` over unchanged) as helpgen build does."""
+def publish(out: Path, files: Site, state: Path | None, keep: tuple[str, ...] = (), *, batch: bool = False) -> StagedSite:
+    """Publish ``files`` (and carry ``keep`` over unchanged) as helpgen build does; with
+    ``batch``, through one ``write_files`` call instead of a ``write`` per file."""
     with StagedSite(out, state=state) as staged:
         for path in keep:
             assert staged.keep(path), path
-        for path, data in files.items():
-            staged.write(path, data, content_addressed=content_addressed(path))
+        if batch:
+            counted: list[int] = []
+            changed = staged.write_files(files, content_addressed=content_addressed, advance=counted.append)
+            assert sum(counted) == len(files) and changed == staged.files_written
+        else:
+            for path, data in files.items():
+                staged.write(path, data, content_addressed=content_addressed(path))
         staged.publish()
     return staged
 
@@ -59,9 +65,14 @@ def site(n: int, version: int = 0) -> Site:
     return files
 
 
+def site_places(tmp_path: Path) -> tuple[Path, Path]:
+    """``--out`` and the publish state folder of a build cache, in ``tmp_path``."""
+    return tmp_path / "site", tmp_path / "cache" / "publish"
+
+
 @pytest.fixture()
 def places(tmp_path: Path) -> tuple[Path, Path]:
-    return tmp_path / "site", tmp_path / "cache" / "publish"
+    return site_places(tmp_path)
 
 
 def test_the_previous_site_becomes_the_spare_and_the_next_build_updates_it(places) -> None:
@@ -341,7 +352,7 @@ def test_random_sequences_of_sites_publish_exactly_as_a_new_tree_would(tmp_path:
             files[name] = rng.choice([b"1", b"22", b"333", name.encode()])
         before = tree(out) if out.exists() else {}
         stamps = {p: os.lstat(out / p).st_mtime_ns for p in before}
-        staged = publish(out, files, state)
+        staged = publish(out, files, state, batch=step % 2 == 1)
         assert tree(out) == expected(files), step
         reference = publish(tmp_path / f"ref{step}", files, None)
         assert folders(out) == folders(tmp_path / f"ref{step}"), step  # no empty folders left
@@ -370,13 +381,16 @@ def test_an_out_folder_replaced_during_the_build_is_not_published_over(places) -
 
 
 def test_files_only_the_spare_held_go_to_a_trash_deleted_in_the_background(places, monkeypatch) -> None:
-    """Unlinking the last link to a file costs ~1 ms on ext4: such files are moved aside and
-    deleted after the switch, off the build's path; links to published files are unlinked."""
+    """Unlinking the last link to a file costs ~1 ms on ext4: such files are kept for reuse
+    (helpgen.publish_retired) and those beyond the limit are moved aside and deleted after the
+    switch, off the build's path; links to published files are unlinked."""
     import time
 
     import helpgen.publish as publish_module
+    import helpgen.publish_retired as retired_module
 
     monkeypatch.setattr(publish_module, "_SMALL_TRASH", 3)
+    monkeypatch.setattr(retired_module, "KEEP_FILES", 4)
     out, state = places
     renamed = lambda v: {f"search/t/{i}.{v}.json": b"[%d %d]" % (i, v) for i in range(10)}  # noqa: E731
     for version in range(4):  # every build renames all ten index files, as a changed index does
@@ -387,3 +401,4 @@ def test_files_only_the_spare_held_go_to_a_trash_deleted_in_the_background(place
         time.sleep(0.05)
     assert sorted(p.name for p in out.parent.iterdir()) == ["cache", "site"]
     assert tree(state / "spare") == expected({"index.html": b"home", **renamed(2)})
+    assert not (state / "retired").exists() or len(os.listdir(state / "retired")) <= 4
