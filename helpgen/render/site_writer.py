@@ -7,8 +7,9 @@ template (rendering the Markdown bodies it prints, through the body cache) and w
 After an earlier build, the build process first compares every page's fingerprint itself
 (:func:`_decide`: no Markdown is rendered, a page with new bodies is left to the render loop),
 so an incremental build hands the render loop only the pages that changed. With ``jobs > 1``
-the render loop's pages are split into chunks handled by forked worker processes, and one
-worker makes the site's other files (sitemap, feeds, llms files) meanwhile. Forking hands
+(and 400 pages or more) one forked worker makes the site's other files (sitemap, feeds, llms
+files) meanwhile, and the render loop's pages are split into chunks handled by the forked
+workers (unless there are fewer than :data:`RENDER_HERE`). Forking hands
 every worker the planned pages, the Jinja environment (with its compiled templates) and the
 body cache without pickling them; workers write straight into the staging folder and send
 back only what the parent must remember: page records, render reasons, new body renders and
@@ -37,6 +38,8 @@ __all__ = ["RenderPlan", "RenderOutcome", "render_pages", "default_jobs", "keep_
 
 # Below this many pages, starting worker processes costs more than it saves.
 MIN_PAGES_PER_WORKER = 200
+# Once the workers are there, fewer pages than this to render are rendered by the build process.
+RENDER_HERE = 16
 CHUNK = 64
 
 
@@ -243,7 +246,7 @@ def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, 
 
     After an earlier build, this process first compares every page's fingerprint with the
     last build's (cheap: no Markdown is rendered); only the pages that changed, or whose
-    bodies are new, go to the render loop, in forked workers when there are enough of them.
+    bodies are new, go to the render loop, in forked workers (a few are rendered here).
     Forked workers each fingerprint every page they are handed again and pay copy-on-write for
     the heap they touch, so comparing in one process costs less than comparing in several.
 
@@ -267,13 +270,15 @@ def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, 
             _PLAN, _ALONGSIDE = plan, alongside
             try:
                 # The pool forks now, before this process's fingerprints fill its memory.
-                with fork_pool(min(jobs, max(2, total // MIN_PAGES_PER_WORKER))) as pool:
+                workers = min(jobs, max(2, total // MIN_PAGES_PER_WORKER))
+                with fork_pool(workers) as pool:
                     side = pool.apply_async(_worker_files) if alongside is not None else None
                     kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
-                    if len(todo) < MIN_PAGES_PER_WORKER:
+                    if len(todo) < RENDER_HERE:
                         results.append(_render_chunk(plan, todo, bar))
-                    else:
-                        for result in pool.imap_unordered(_worker_chunk, _chunks(todo, CHUNK)):
+                    else:  # chunks small enough to keep every worker busy to the end
+                        size = max(1, min(CHUNK, len(todo) // (4 * workers)))
+                        for result in pool.imap_unordered(_worker_chunk, _chunks(todo, size)):
                             results.append(result)
                             bar.advance(len(result.records))
                     files = side.get() if side is not None else None
