@@ -25,7 +25,7 @@ from tests.benchmarks import peers
 from tests.benchmarks.corpus import generate_snapshot
 from tests.benchmarks.peers_content import front_matter, peer_site, plain_markdown, rewrite_links
 from tests.benchmarks.peers_hugo import write_hugo_site
-from tests.benchmarks.peers_measure import measure
+from tests.benchmarks.peers_measure import Measurement, measure
 from tests.benchmarks.peers_mkdocs import inert_html, write_mkdocs_project
 from tests.benchmarks.peers_tools import ToolMissing, find_hugo, find_mkdocs, find_pagefind
 from tests.htmltools import local_targets, parse
@@ -319,7 +319,7 @@ def test_measure_reports_exit_memory_and_timeout(tmp_path: Path) -> None:
 
 
 def test_peers_prints_a_table_for_every_tool(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert peers.main(["--sizes", "20", "--timeout", "600", "--keep", str(tmp_path)]) == 0
+    assert peers.main(["--sizes", "20", "--timeout", "600", "--keep", str(tmp_path), "--edits", "3"]) == 0
     out = capsys.readouterr().out
     assert "== 20 articles + 6 posts" in out
     figure = r"\s+\d+\.\d\d\s+\d+\s+\d+"
@@ -335,8 +335,22 @@ def test_peers_prints_a_table_for_every_tool(capsys: pytest.CaptureFixture[str],
             assert re.search(re.escape(label) + figure, out), out
     assert re.search(r"helpgen / mkdocs\s+(\d+\.\d\dx|n/a)", out)
     clean = json.loads((tmp_path / "size-20" / "helpgen-clean.json").read_text())
-    one_changed = json.loads((tmp_path / "size-20" / "helpgen-one-changed.json").read_text())
-    assert 1 <= one_changed["pages_rendered"] < clean["pages_rendered"]
+    for name in ("helpgen-one-changed.json", "helpgen-one-changed-2.json", "helpgen-one-changed-3.json"):
+        one_changed = json.loads((tmp_path / "size-20" / name).read_text())
+        assert 1 <= one_changed["pages_rendered"] < clean["pages_rendered"]
+    assert re.search(r"median of 3 edits of different articles \(wall s in order: [\d.]+, [\d.]+, [\d.]+\)", out), out
+
+
+def test_the_one_changed_row_is_the_median_run_with_the_highest_memory() -> None:
+    def row(wall: float, rss: int) -> peers.Row:
+        measurement = Measurement(returncode=0, wall_seconds=wall, maxrss_kb=rss, tree_peak_kb=2 * rss, timed_out=False, log=Path("x"))
+        return peers.Row(peers.HELPGEN_ONE_CHANGED, measurement, detail=f"run of {wall}")
+
+    median = peers.median_row([row(3.0, 100), row(1.0, 300), row(2.0, 200), row(9.0, 50)])
+    assert median.measurement.wall_seconds == 2.0
+    assert (median.measurement.maxrss_kb, median.measurement.tree_peak_kb) == (300, 600)
+    assert median.detail.endswith("(wall s in order: 3.00, 1.00, 2.00, 9.00); the median one: run of 2.0")
+    assert peers.median_row([row(4.0, 1)]).detail == "run of 4.0"
 
 
 def test_a_missing_tool_is_a_message_not_a_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
