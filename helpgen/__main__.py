@@ -17,13 +17,14 @@ def run() -> None:
     one by one at exit (0.2-0.3 s at 10,000 articles) for nothing. Once the command has
     finished (its files written, its output flushed, no other thread still working), the
     process ends at once with the command's exit code. Anything unusual (an exit message
-    instead of a code, a thread still running) takes Python's normal way out.
+    instead of a code, a thread still running, a profiler or coverage tracer that writes
+    its results at exit) takes Python's normal way out.
     """
     try:
         main()
     except SystemExit as done:
         code = done.code
-        if not (code is None or isinstance(code, int)) or _others_running():
+        if not (code is None or isinstance(code, int)) or _others_watching():
             raise
         logging.shutdown()
         try:
@@ -34,7 +35,9 @@ def run() -> None:
         os._exit(code or 0)
 
 
-def _others_running() -> bool:
+def _others_watching() -> bool:
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return True  # a profiler or coverage tool: it reports when Python exits
     main_thread = threading.main_thread()
     return any(t is not main_thread and not t.daemon and t.is_alive() for t in threading.enumerate())
 

@@ -109,6 +109,7 @@ def test_links_to_the_help_center_in_any_spelling_are_rewritten_and_others_left(
         f"https://someone@kettle.cstar.help/articles/{second.slug}": f"../../articles/{safe_segment(second.slug)}/",
         "https://Example.com:8443/path?q=1#top": "https://Example.com:8443/path?q=1#top",
         "https://cstar.help.example.com/articles/x": "https://cstar.help.example.com/articles/x",
+        "/media/a.png?v=2#top": "../../media/a.png?v=2#top",
     }
     content = "\n\n".join(f"[link {i}]({href})" for i, href in enumerate(links))
     snapshot = replace(
@@ -120,6 +121,22 @@ def test_links_to_the_help_center_in_any_spelling_are_rewritten_and_others_left(
     page = parse(tmp_path / "site" / "articles" / safe_segment(first.slug) / "index.html")
     hrefs = {a.text: a.attrs["href"] for a in page.find_all("a") if a.text.startswith("link ")}
     assert hrefs == {f"link {i}": want for i, want in enumerate(links.values())}
+
+
+def test_a_link_that_is_not_a_url_leaves_the_rest_of_the_article_intact(tmp_path: Path, example_snapshot) -> None:
+    first = example_snapshot.articles[0]
+    content = "## Steps\n\nOpen [the app](http://[::1/app) or [this](//]).\n\n- one\n- two\n"
+    snapshot = replace(
+        example_snapshot,
+        articles=tuple(replace(a, content=content) if a.id == first.id else a for a in example_snapshot.articles),
+    )
+    config = load_config(EXAMPLE_SITE, overrides={"out_dir": tmp_path / "site", "cache_dir": tmp_path / "cache"}, environ={})
+    report = build_site(replace(config, snapshot_dir=None), snapshot=snapshot)
+    assert not [w for w in report.warnings if first.slug in w]
+    page = parse(tmp_path / "site" / "articles" / safe_segment(first.slug) / "index.html")
+    assert [h.text for h in page.find_all("h2") if h.text.startswith("Steps")]
+    assert [li.text for li in page.find_all("li") if li.text in ("one", "two")] == ["one", "two"]
+    assert [a for a in page.find_all("a") if a.text == "the app"]
 
 
 def test_site_templates_override_theme_templates_by_name(tmp_path: Path, example_copy: Path) -> None:

@@ -166,3 +166,9 @@ def test_the_command_exits_with_its_code_and_every_line_written(tmp_path: Path) 
     assert usage.returncode == 2 and "No such option" in usage.stderr
     version = helpgen("--version")
     assert version.returncode == 0 and __version__ in version.stdout
+
+    # Under a profiler the process takes Python's normal way out, so the profile gets written.
+    profiled = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "build.prof"), "-m", "helpgen", "--version"],
+                              capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert profiled.returncode == 0 and __version__ in profiled.stdout
+    assert (tmp_path / "build.prof").stat().st_size > 0

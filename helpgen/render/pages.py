@@ -57,6 +57,8 @@ TRENDING = 5  # trending articles on home, category and 404 pages
 CATEGORY_POPULAR = 5  # "Popular in {category}"
 _CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
 # An http(s) link whose host urlsplit would read the same way: ASCII name, optional port.
+# A root-relative link urlsplit would read as a path only: printable ASCII, no "//", ":" or "\\".
+_PLAIN_SITE_PATH = re.compile(r"/(?!/)[\x21-\x39\x3b-\x5b\x5d-\x7e]*\Z")
 _PLAIN_WEB_LINK = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|$)", re.ASCII | re.IGNORECASE)
 
 
@@ -471,7 +473,18 @@ class _LinkResolver:
             host = plain.group(1).lower()
             if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
                 return None, "", None
-        parts = urlsplit(href.strip())
+        if _PLAIN_SITE_PATH.match(href):  # most of the rest: /media/... and /articles/... links
+            rest, _, fragment = href.partition("#")
+            path, _, query = rest.partition("?")
+            return self._root_relative(unquote(path), query, f"#{fragment}" if fragment else "")
+        return self._resolve_split(href)
+
+    def _resolve_split(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
+        """:meth:`_resolve` for any href, through ``urlsplit``."""
+        try:
+            parts = urlsplit(href.strip())
+        except ValueError:  # "http://[::1", "//]": not a URL; left as written (the sanitiser decides)
+            return None, "", None
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.scheme in ("http", "https"):
             host = (parts.hostname or "").lower()
@@ -483,15 +496,17 @@ class _LinkResolver:
             return None, "", None
         path = unquote(parts.path)
         if path.startswith("/"):
-            target, unknown = self._section_target(path)
-            if target is None:
-                # Root-relative (e.g. /media/x.svg): relative to the site root, so subfolders work.
-                target = path.lstrip("/")
-            query = f"?{parts.query}" if parts.query else ""
-            return target, query + fragment, unknown
+            return self._root_relative(path, parts.query, fragment)
         if path in self.site.article_paths and "/" not in path:
             return self.site.article_paths[path], fragment, None
         return None, "", None
+
+    def _root_relative(self, path: str, query: str, fragment: str) -> tuple[str | None, str, tuple[str, str] | None]:
+        target, unknown = self._section_target(path)
+        if target is None:
+            # Root-relative (e.g. /media/x.svg): relative to the site root, so subfolders work.
+            target = path.lstrip("/")
+        return target, (f"?{query}" if query else "") + fragment, unknown
 
     def _section_target(self, path: str) -> tuple[str | None, tuple[str, str] | None]:
         segments = [s for s in unquote(path).split("/") if s]
