@@ -30,6 +30,10 @@ EXIT_USAGE = 2
 EXIT_TEMPORARY = 75  # EX_TEMPFAIL: try again later (rate limit, lock held, interrupted)
 EXIT_INTERRUPTED = 130
 
+# Set to a list by helpgen.__main__.run, whose process ends as soon as the command is done: a
+# build's working data is kept there rather than freed for nothing (build_site's ``retain``).
+KEPT_UNTIL_EXIT: list[Any] | None = None
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -178,7 +182,7 @@ def build(
         _require_team(config)
     kept = f"the previous site in {config.out_dir} was left as it was"
     try:
-        report = build_site(config, full=full, jobs=jobs)
+        report = build_site(config, full=full, jobs=jobs, retain=KEPT_UNTIL_EXIT)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     except (LockHeld, ContentIncomplete) as exc:
