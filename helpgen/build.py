@@ -288,6 +288,11 @@ def _site_inputs(
     )
 
 
+def _save_caches(*caches: Any) -> None:
+    for cache in caches:
+        cache.save()
+
+
 def build_site(
     config: Config,
     *,
@@ -401,8 +406,14 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int, ret
                 staged=staged,
                 warnings=warnings,
             )
-            # The sitemap, feeds, llms.txt and .md copies are made (by a worker) while pages are compared and rendered.
-            outcome = render_pages(plan, jobs, alongside=lambda: site_files(pages, settings, config.static_dir))
+            # The sitemap, feeds, llms.txt and .md copies are made (by a worker) while pages are
+            # compared and rendered; another worker saves the content-keyed caches meanwhile (a
+            # build that fails later leaves them right for the same content).
+            outcome = render_pages(
+                plan, jobs,
+                alongside=lambda: site_files(pages, settings, config.static_dir),
+                meanwhile=lambda: _save_caches(term_cache, export_cache, related_cache),
+            )
             data_files = dict(roadmap_feeds)
             warnings.extend(outcome.new_warnings)
             manifest.pages = outcome.records
@@ -439,9 +450,6 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int, ret
         save_view_history(cache.view_history, kept_views)
     redirect_history.save(cache.redirect_history)
     bodies.save(keep=renderer.used)
-    term_cache.save()
-    export_cache.save()
-    related_cache.save()
 
     report.warnings.extend(warnings)
     for warning in warnings:

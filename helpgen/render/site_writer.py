@@ -218,6 +218,7 @@ def _write_files(staged: StagedSite, make: Callable[[], dict[str, bytes]]) -> _C
 
 _PLAN: RenderPlan | None = None  # set in the parent just before forking the workers
 _ALONGSIDE: Callable[[], dict[str, bytes]] | None = None
+_MEANWHILE: Callable[[], None] | None = None
 
 
 def _worker_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
@@ -228,6 +229,11 @@ def _worker_chunk(tasks: Sequence[_Task]) -> _ChunkResult:
 def _worker_files() -> _ChunkResult:
     assert _PLAN is not None and _ALONGSIDE is not None
     return _write_files(_PLAN.staged, _ALONGSIDE)
+
+
+def _worker_meanwhile() -> None:
+    assert _MEANWHILE is not None
+    _MEANWHILE()
 
 
 def _chunks(tasks: list[_Task], size: int) -> Iterable[list[_Task]]:
@@ -241,7 +247,12 @@ def _worth_deciding_first(plan: RenderPlan) -> bool:
     return bool(previous.pages) and previous.out_dir == str(plan.out_dir) and previous.settings == plan.settings_hash
 
 
-def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, bytes]] | None = None) -> RenderOutcome:
+def render_pages(
+    plan: RenderPlan,
+    jobs: int,
+    alongside: Callable[[], dict[str, bytes]] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> RenderOutcome:
     """Render what changed into ``plan.staged``; carry the rest over. Deterministic output.
 
     After an earlier build, this process first compares every page's fingerprint with the
@@ -254,8 +265,12 @@ def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, 
     llms files), as ``{site path: bytes}``; made in a forked worker while this process
     compares and renders (here, after the pages, without forking), and written into
     ``plan.staged``. :attr:`RenderOutcome.alongside` lists their site paths.
+
+    ``meanwhile``: other work that needs nothing this stage makes and changes nothing it reads
+    (saving the build's caches), run by another forked worker while this process compares
+    pages (here, after the pages, without forking); its exceptions are raised here.
     """
-    global _PLAN, _ALONGSIDE
+    global _PLAN, _ALONGSIDE, _MEANWHILE
     total = len(plan.pages)
     for template in sorted({page.template for page in plan.pages}):
         plan.templates.hash_for(template)  # once, here: forked workers inherit the hashes
@@ -266,13 +281,16 @@ def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, 
             kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
             results.append(_render_chunk(plan, todo, bar))
             files = _write_files(plan.staged, alongside) if alongside is not None else None
+            if meanwhile is not None:
+                meanwhile()
         else:
-            _PLAN, _ALONGSIDE = plan, alongside
+            _PLAN, _ALONGSIDE, _MEANWHILE = plan, alongside, meanwhile
             try:
                 # The pool forks now, before this process's fingerprints fill its memory.
                 workers = min(jobs, max(2, total // MIN_PAGES_PER_WORKER))
                 with fork_pool(workers) as pool:
                     side = pool.apply_async(_worker_files) if alongside is not None else None
+                    other = pool.apply_async(_worker_meanwhile) if meanwhile is not None else None
                     kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
                     if len(todo) < RENDER_HERE:
                         results.append(_render_chunk(plan, todo, bar))
@@ -282,8 +300,10 @@ def render_pages(plan: RenderPlan, jobs: int, alongside: Callable[[], dict[str, 
                             results.append(result)
                             bar.advance(len(result.records))
                     files = side.get() if side is not None else None
+                    if other is not None:
+                        other.get()
             finally:
-                _PLAN = _ALONGSIDE = None
+                _PLAN = _ALONGSIDE = _MEANWHILE = None
     outcome = _merge(plan, results + ([files] if files is not None else []), kept, unchanged)
     outcome.alongside = sorted(files.paths) if files is not None else []
     return outcome
