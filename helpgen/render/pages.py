@@ -56,9 +56,11 @@ MORE_IN_CATEGORY = 5
 TRENDING = 5  # trending articles on home, category and 404 pages
 CATEGORY_POPULAR = 5  # "Popular in {category}"
 _CSTAR_HOST = re.compile(r"(^|\.)cstar\.help$")
-# An http(s) link whose host urlsplit would read the same way: ASCII name, optional port.
 # A root-relative link urlsplit would read as a path only: printable ASCII, no "//", ":" or "\\".
 _PLAIN_SITE_PATH = re.compile(r"/(?!/)[\x21-\x39\x3b-\x5b\x5d-\x7e]*\Z")
+_PLAIN_REST = re.compile(r"[\x21-\x5b\x5d-\x7e]*\Z")  # printable ASCII but "\\"
+_NOT_A_SLUG = re.compile(r"[:/?#]")  # a bare slug has no scheme, path, query or fragment
+# An http(s) link whose host urlsplit would read the same way: ASCII name, optional port.
 _PLAIN_WEB_LINK = re.compile(r"https?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|$)", re.ASCII | re.IGNORECASE)
 
 
@@ -468,15 +470,26 @@ class _LinkResolver:
 
     def _resolve(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
         """(site path or None, suffix, the unknown (kind, slug) it names, if any)."""
+        # Short ways for the common shapes, where urlsplit would read the same (it is slow).
         plain = _PLAIN_WEB_LINK.match(href)
-        if plain is not None:  # most links: to another site, left as written (urlsplit is slow)
+        if plain is not None:
             host = plain.group(1).lower()
             if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
-                return None, "", None
-        if _PLAIN_SITE_PATH.match(href):  # most of the rest: /media/... and /articles/... links
+                return None, "", None  # most links: to another site, left as written
+            rest = href[plain.end() :]
+            if _PLAIN_REST.match(rest):  # the help center's own address: where it leads here
+                rest, _, fragment = rest.partition("#")
+                target, unknown = self._section_target(rest.partition("?")[0])
+                return target, f"#{fragment}" if fragment else "", unknown
+        elif _PLAIN_SITE_PATH.match(href):  # /media/... and /articles/... links
             rest, _, fragment = href.partition("#")
             path, _, query = rest.partition("?")
             return self._root_relative(unquote(path), query, f"#{fragment}" if fragment else "")
+        elif _PLAIN_REST.match(href) and not _NOT_A_SLUG.search(href):  # a bare article slug
+            path = unquote(href)
+            if path in self.site.article_paths and "/" not in path:
+                return self.site.article_paths[path], "", None
+            return None, "", None
         return self._resolve_split(href)
 
     def _resolve_split(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
