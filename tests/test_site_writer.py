@@ -52,6 +52,10 @@ def test_forked_rendering_publishes_what_one_process_publishes(tmp_path: Path, s
     first = build_site(forked, snapshot=base, jobs=2)
     build_site(single, snapshot=base, jobs=1)
     assert first.pages_written >= 2 * MIN_PAGES_PER_WORKER
+    # A worker saved the content-keyed caches while the pages were compared and rendered.
+    for config in (forked, single):
+        assert (config.cache_dir / "related.marshal").stat().st_size > 0
+        assert any((config.cache_dir / "search-export").iterdir()) and any((config.cache_dir / "search-terms").iterdir())
     assert tree_bytes(forked.out_dir) == tree_bytes(single.out_dir)
     assert (forked.out_dir / "llms-full.txt").is_file() and (forked.out_dir / "sitemap.xml").is_file()
 
