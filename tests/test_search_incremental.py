@@ -167,11 +167,11 @@ def test_other_index_settings_mean_a_full_export(tmp_path: Path) -> None:
 def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() -> None:
     from array import array
 
-    from helpgen.search.export import POSTING_BYTES, EarlierFiles, IndexSettings, RankedColumns, rank_key, term_output
+    from helpgen.search.export import POSTING_BYTES, EarlierFiles, IndexSettings, RankedColumns, _tier_bounds, rank_key, term_output
 
     rng = random.Random(4)
     settings = IndexSettings()
-    reused = 0
+    reused = tail_reused = 0
     for _ in range(300):
         doc_count = rng.choice([40, 500, 3000])
         docs = rng.sample(range(doc_count), rng.randint(1, doc_count // 2))
@@ -190,7 +190,7 @@ def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() ->
         earlier = term_output(before, doc_count, settings)
         changed = {doc for doc in set(before) | set(after) if before.get(doc) != after.get(doc)}
         keys = [(-scores[doc], doc) for scores in (before, after) for doc in changed if doc in scores]
-        best = min(keys) if keys else None
+        best, worst = (min(keys), max(keys)) if keys else (None, None)
         told = EarlierFiles(
             len(earlier[0]) // POSTING_BYTES,
             earlier[2],
@@ -199,6 +199,18 @@ def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() ->
         )
         scratch = term_output(after, doc_count, settings)
         assert term_output(after, doc_count, settings, told) == scratch
+        # Told the worst changed posting too, the tiers after it are taken over: the same bytes,
+        # and taken over indeed (an earlier file marked as such comes out where it must).
+        told = dataclasses.replace(told, worst_changed=(-worst[0], worst[1]) if worst is not None else None)
+        assert term_output(after, doc_count, settings, told) == scratch
+        if worst is not None and len(before) == len(after) > settings.top:
+            tiers = [(start, end) for start, end in _tier_bounds(len(after), settings)]
+            after_worst = sum(1 for pair in after.items() if rank_key(pair) > worst)
+            tail = [n for n, (start, _) in enumerate(tiers) if start >= len(after) - after_worst]
+            marked = [(name, b"taken over") if n in tail else (name, data) for n, (name, data) in enumerate(earlier[2])]
+            output = term_output(after, doc_count, settings, dataclasses.replace(told, files=marked))
+            assert [data for _, data in output[2][: len(tiers)]].count(b"taken over") == len(tail)
+            tail_reused += len(tail)
         best_first = sorted(after.items(), key=rank_key)
         columns = RankedColumns(array("i", [doc for doc, _ in best_first]), array("i", [score for _, score in best_first]))
         assert term_output(columns, doc_count, settings, told, ranked=True) == scratch
@@ -206,6 +218,7 @@ def test_a_terms_output_from_its_earlier_output_is_the_same_as_from_scratch() ->
         assert term_output(after, doc_count, settings, EarlierFiles(told.df, told.files)) == scratch
         reused += len(set(earlier[2]) & set(scratch[2]))
     assert reused > 300  # most files of a term with one posting changed are the same
+    assert tail_reused > 10
 
 
 def test_an_update_in_workers_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -233,3 +246,34 @@ def test_an_update_in_workers_gives_the_same_bytes(tmp_path: Path, monkeypatch: 
         assert index_files.files == export_analyzed(analyzed).files, step
         term_cache.save()
         export_cache.save()
+
+
+def test_a_state_file_cut_short_or_with_a_wild_length_means_a_full_export(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pages = _pages(generate_snapshot(40, 10, seed=9))
+    _, first, _, _ = _build_step(pages, tmp_path)
+    state = tmp_path / "search-export" / ExportCache.FILE
+    whole = state.read_bytes()
+    for damaged in (whole[:5], whole[: len(whole) // 2], whole[:-1], whole + b"\x00", b"\xff" * 8 + whole[8:]):
+        state.write_bytes(damaged)
+        caplog.clear()
+        assert ExportCache(state.parent).load() is None
+        assert "damaged" in caplog.text
+        state.write_bytes(damaged)
+        _, again, _, updated = _build_step(pages, tmp_path)  # a full export, saved again whole
+        assert not updated and again.files == first.files
+        loaded = ExportCache(state.parent).load()
+        assert loaded is not None and len(loaded.terms) == first.terms
+
+
+def test_an_earlier_versions_state_file_is_ignored_and_removed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    pages = _pages(generate_snapshot(30, 5, seed=10))
+    _, first, _, _ = _build_step(pages, tmp_path)
+    folder = tmp_path / "search-export"
+    (folder / ExportCache.FILE).unlink()
+    legacy = folder / ExportCache.LEGACY_FILE
+    legacy.write_bytes(b"\x00 a format-2 state")
+    caplog.clear()
+    _, again, _, updated = _build_step(pages, tmp_path)
+    assert not updated and again.files == first.files and "damaged" not in caplog.text
+    assert not legacy.exists() and (folder / ExportCache.FILE).exists()
+    assert _build_step(pages, tmp_path)[3]  # and the next build updates from the new file

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from helpgen import progress
+from helpgen.search._collector import collector_paused
 from helpgen.search.documents import SearchDocument, search_documents
 from helpgen.search.terms import AnalyzedDocument, DocumentScorer, TermCache, analyze_sources, document_sources
 from helpgen.search.engine import Hit, SearchIndexError, ResultDocument, SearchEngine, SearchResult
@@ -55,9 +56,10 @@ __all__ = [
 def analyze_pages(pages: Iterable[Any], cache: TermCache, jobs: int = 1) -> list[AnalyzedDocument]:
     """The search documents of ``pages`` (articles, then posts), analysed: from ``cache`` when
     their content is unchanged, otherwise now, in up to ``jobs`` worker processes."""
-    sources = document_sources(pages)
-    with progress.stage("index", total=len(sources), unit="documents") as bar:
-        return analyze_sources(sources, cache, jobs, progress=bar.advance)
+    with collector_paused():
+        sources = document_sources(pages)
+        with progress.stage("index", total=len(sources), unit="documents") as bar:
+            return analyze_sources(sources, cache, jobs, progress=bar.advance)
 
 
 def open_site_index(site: Path) -> SearchEngine:

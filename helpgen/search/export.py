@@ -30,7 +30,6 @@ groups it touches.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 import json
@@ -111,6 +110,21 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # what j
 
 def _json(value: Any) -> bytes:
     return _ENCODER.encode(value).encode("utf-8")
+
+
+try:  # orjson (a dependency; stdlib json when it is missing) writes what _json writes for these values, 10x faster
+    from orjson import dumps as _orjson_dumps
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _orjson_dumps = None
+
+
+def _json_numbers(value: list[Any]) -> bytes:
+    """``_json(value)`` (the same bytes) for a list of ints, ASCII letters-and-digits strings
+    and such lists: posting arrays and term entries, most of an update's encoding time.
+
+    orjson's result is copied: its buffer keeps about twice the length allocated (at 10,000
+    articles, 50 MB more memory for the posting files kept in the export state)."""
+    return bytes(memoryview(_orjson_dumps(value))) if _orjson_dumps is not None else _json(value)
 
 
 def _hash(data: bytes, length: int = 10) -> str:
@@ -212,13 +226,17 @@ class EarlierFiles:
     none now), and ``best_changed`` is the best ranked of their postings then and now, as
     ``(score, doc)``: every posting that ranks before it is the same then and now, so a tier
     of those is the same file, and a block without a changed document is the same file.
-    None for both when any posting may differ (nothing is taken over).
+    None for both when any posting may differ (nothing is taken over). ``worst_changed``,
+    when given, is the worst ranked of them: with as many postings then and now, every
+    posting that ranks after it has the same rank then and now (the changed ones above it
+    only traded places), so a tier of those is the same file too.
     """
 
     df: int
     files: Sequence[tuple[str, bytes]]
     changes: Mapping[int, int | None] | None = None
     best_changed: tuple[int, int] | None = None
+    worst_changed: tuple[int, int] | None = None
 
 
 def _term_entry(
@@ -254,7 +272,7 @@ def _term_entry(
     bounds = _tier_bounds(len(ranked), settings)
     doc_range = _block_range(len(ranked), doc_count, settings)
     block_count = (doc_count + doc_range - 1) // doc_range
-    old_tiers: Sequence[tuple[str, bytes]] = ()
+    old_tiers: dict[int, tuple[str, bytes]] = {}  # tier number → its earlier file, where the same
     old_blocks: Sequence[tuple[str, bytes]] = ()
     changes: dict[int, dict[int, int | None]] = {}  # block → its changed documents' scores now
     if earlier is not None and earlier.df > settings.top:
@@ -267,7 +285,11 @@ def _term_entry(
         same = 0
         while same < min(len(bounds), len(old_bounds)) and bounds[same] == old_bounds[same] and bounds[same][1] <= same_ranks:
             same += 1
-        old_tiers = earlier.files[:same]
+        old_tiers = dict(enumerate(earlier.files[:same]))
+        if earlier.worst_changed is not None and earlier.df == len(ranked):  # the same bounds: the tiers after it too
+            score, doc = earlier.worst_changed
+            after = bisect.bisect_right(ranked, (-score, doc), key=rank_key)
+            old_tiers.update((n, earlier.files[n]) for n, (start, _) in enumerate(bounds) if n >= same and start >= after)
         old_block_files = earlier.files[len(old_bounds) :]
         if (
             earlier.changes is not None
@@ -278,20 +300,20 @@ def _term_entry(
             for doc, score in earlier.changes.items():
                 changes.setdefault(doc // doc_range, {})[doc] = score
     tier_data = [
-        old_tiers[n][1] if n < len(old_tiers) else _json(_postings_array(ranked[start:end]))
+        old_tiers[n][1] if n in old_tiers else _json_numbers(_postings_array(ranked[start:end]))
         for n, (start, end) in enumerate(bounds)
     ]
     if old_blocks:  # the changed blocks: their earlier postings with the changed documents' now
         block_data = [
-            old_blocks[n][1] if n not in changes else _json(_postings_array(_changed_block(old_blocks[n][1], changes[n]), by_doc=True))
+            old_blocks[n][1] if n not in changes else _json_numbers(_postings_array(_changed_block(old_blocks[n][1], changes[n]), by_doc=True))
             for n in range(block_count)
         ]
     else:
         if by_doc is None:
             by_doc = sorted(ranked[:])  # (doc, score) pairs: each document once, so by document
         cuts = [bisect.bisect_left(by_doc, n * doc_range, key=_DOC) for n in range(block_count + 1)]
-        block_data = [_json(_postings_array(by_doc[cuts[n] : cuts[n + 1]], by_doc=True)) for n in range(block_count)]
-    tier_tags = [old_tiers[n][0][-(TAG_LENGTH + 5) : -5] if n < len(old_tiers) else posting_tag(data) for n, data in enumerate(tier_data)]
+        block_data = [_json_numbers(_postings_array(by_doc[cuts[n] : cuts[n + 1]], by_doc=True)) for n in range(block_count)]
+    tier_tags = [old_tiers[n][0][-(TAG_LENGTH + 5) : -5] if n in old_tiers else posting_tag(data) for n, data in enumerate(tier_data)]
     block_tags = [
         old_blocks[n][0][-(TAG_LENGTH + 5) : -5] if old_blocks and n not in changes else posting_tag(data)
         for n, data in enumerate(block_data)
@@ -347,7 +369,15 @@ def posting_tag(data: bytes) -> str:
     Each file is named by its own content, so an edit renames only the tiers and the block it
     changes, not all of a frequent term's files; equal files (an empty block) are one file.
     """
-    return base64.b32encode(hashlib.sha256(data).digest())[:TAG_LENGTH].decode("ascii").lower()
+    # The first TAG_LENGTH characters of the digest's lowercase base32 (RFC 4648) are its first
+    # 5 × TAG_LENGTH bits, 5 at a time: computed here without base64's pure-Python encoder
+    # (from the digest's first 64 bits: TAG_LENGTH is at most 12).
+    bits = int.from_bytes(hashlib.sha256(data).digest()[:8], "big") >> (64 - 5 * TAG_LENGTH)
+    return "".join([_BASE32[(bits >> shift) & 31] for shift in _TAG_SHIFTS])
+
+
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"
+_TAG_SHIFTS = tuple(range(5 * (TAG_LENGTH - 1), -1, -5))
 
 
 def _shortest_key(previous: str, term: str) -> str:
@@ -483,7 +513,7 @@ def term_output(
     if not ranked:
         # Best first, ties by document number: a stable sort by score of the pairs sorted by doc.
         by_doc, postings = postings, sorted(postings, key=_SCORE, reverse=True)
-    entry = _json(_term_entry(postings, doc_count, settings, files, earlier, by_doc))
+    entry = _json_numbers(_term_entry(postings, doc_count, settings, files, earlier, by_doc))
     if isinstance(postings, RankedColumns):
         encoded = encode_columns(postings.docs, postings.scores)
     else:

@@ -5,8 +5,8 @@ of the same documents; the cache only decides how much of it is recomputed. The 
 state (:class:`ExportState`: the documents' numbering, content keys and usage multipliers,
 the collection counts, and each term's integer postings (best first), shard entry and
 posting files) is
-kept in the build cache folder (``search-export/state.marshal``, written atomically after the
-site is published, by :meth:`ExportCache.save`).
+kept in the build cache folder (``search-export/state.frames``, written atomically by
+:meth:`ExportCache.save`).
 
 Why an edit is cheap: a (term, document) score depends on the document's own fields and
 usage multiplier, on the term's per-field document frequencies, and on the collection key
@@ -70,13 +70,14 @@ from helpgen.search.export import (
 from helpgen.search.terms import ANALYSIS_VERSION, AnalyzedDocument, DocumentScorer
 from helpgen.search.titles import title_key
 from helpgen.workers import can_fork, fork_pool
+from helpgen.search._collector import collector_paused
 
 __all__ = ["ExportCache", "ExportState", "export_search", "STATE_VERSION"]
 
 log = logging.getLogger("helpgen.search")
 
-STATE_VERSION = 2
-"""Bump when :class:`ExportState` or the meaning of a term's output changes."""
+STATE_VERSION = 3
+"""Bump when :class:`ExportState`, the meaning of a term's output or the file's framing changes."""
 
 MIN_UPDATE_POSTINGS_PER_WORKER = 2_000_000
 """Below this many postings of dirty terms per worker, an update runs in the build process.
@@ -95,6 +96,7 @@ MAX_CHANGED_SHARE = 0.125
 
 _BODY = "body"  # the one field most documents hold most terms in
 _PART_BYTES = 4 << 20  # about this many bytes of term outputs per marshal part of the state file
+_FRAME_LENGTH = 8  # bytes of each part's length (little-endian) before its marshal bytes
 
 
 def _parts(terms: Mapping[str, TermOutput]) -> list[list[tuple[str, TermOutput]]]:
@@ -162,9 +164,18 @@ class ExportCache:
     atomically (nothing when it is the cached state: no document or multiplier changed); call
     it only once the site built from that export is published. ``updated`` tells whether the
     last export was an update of the cached one (False: a full export).
+
+    The file is a series of frames, each a part's length (:data:`_FRAME_LENGTH` bytes) and its
+    marshal bytes: first ``(STATE_VERSION, header, number of parts)``, then the parts of
+    :attr:`ExportState.terms` (about :data:`_PART_BYTES` each). A part is read whole and
+    decoded with ``marshal.loads``: ``marshal.load`` on a file calls its ``readinto`` for every
+    object, which took 0.12 s instead of 0.045 s at 10,000 articles; and only one part's bytes
+    are in memory at a time. (Versions 2 and before were one ``marshal.dump`` after another
+    in ``state.marshal``: :meth:`save` removes that file.)
     """
 
-    FILE = "state.marshal"
+    FILE = "state.frames"
+    LEGACY_FILE = "state.marshal"
 
     def __init__(self, folder: Path | None, *, fresh: bool = False) -> None:
         self.folder = folder
@@ -179,13 +190,13 @@ class ExportCache:
         path = self.folder / self.FILE
         try:
             with path.open("rb") as fh:
-                # Read in parts, so the file's bytes and its objects are never in memory at once.
-                version, header, parts = marshal.load(fh)
+                # Frame by frame, so the file's bytes and its objects are never in memory at once.
+                version, header, parts = marshal.loads(_read_frame(fh))
                 if version != STATE_VERSION:
                     return None
                 terms: dict[str, TermOutput] = {}
                 for _ in range(parts):
-                    terms.update(marshal.load(fh))
+                    terms.update(marshal.loads(_read_frame(fh)))
                 if fh.read(1):
                     raise ValueError("data after the last part")
             return ExportState.from_header(header, terms)
@@ -208,14 +219,30 @@ class ExportCache:
         try:
             with os.fdopen(fd, "wb") as fh:
                 parts = _parts(self.pending.terms)
-                marshal.dump((STATE_VERSION, self.pending.header(), len(parts)), fh)
+                _write_frame(fh, marshal.dumps((STATE_VERSION, self.pending.header(), len(parts))))
                 for part in parts:  # in parts: no second copy of the whole state in memory
-                    marshal.dump(part, fh)
+                    _write_frame(fh, marshal.dumps(part))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        (self.folder / self.LEGACY_FILE).unlink(missing_ok=True)  # an earlier version's state
         self.pending = None
+
+
+def _read_frame(fh: Any) -> bytes:
+    """The next frame's bytes (see :class:`ExportCache`); ValueError when the file ends early
+    (a damaged length is never read as an allocation of that size)."""
+    head = fh.read(_FRAME_LENGTH)
+    length = int.from_bytes(head, "little")
+    if len(head) != _FRAME_LENGTH or length > os.fstat(fh.fileno()).st_size - fh.tell():
+        raise ValueError("the file ends inside a part")
+    return fh.read(length)
+
+
+def _write_frame(fh: Any, data: bytes) -> None:
+    fh.write(len(data).to_bytes(_FRAME_LENGTH, "little"))
+    fh.write(data)
 
 
 def export_search(
@@ -235,6 +262,18 @@ def export_search(
     of changed documents are looked up there. The new state is left in ``cache.pending``
     (None when it is the cached state: nothing to save).
     """
+    with collector_paused():  # the state's and the update's many plain objects hold no cycles
+        return _export_search(documents, cache, earlier_documents, settings, jobs, boosts)
+
+
+def _export_search(
+    documents: Sequence[AnalyzedDocument],
+    cache: ExportCache,
+    earlier_documents: Mapping[str, Sequence[Any]] | None,
+    settings: IndexSettings,
+    jobs: int,
+    boosts: Mapping[str, float] | None,
+) -> tuple[ExportedIndex, DocumentScorer]:
     ordered = order_documents(documents)
     multipliers = multipliers_of(ordered, boosts)
     settings_key = _settings_key(settings)
@@ -422,6 +461,7 @@ class _TermUpdate:
             docs, scores = flat[0::2], flat[1::2]  # best first
             changes: dict[int, int | None] = {}  # document → its score now, for those that changed
             best: tuple[int, int] | None = None  # best rank key (-score, doc) of a changed posting, then or now
+            worst: tuple[int, int] | None = None  # and the worst
             if len(self.changed_order) <= FEW_CHANGES:  # each moved into its place
                 for number in self.changed_order:
                     score_of = self.new_scores[number].get(term)
@@ -442,6 +482,7 @@ class _TermUpdate:
                         scores.insert(at, score_of)
                     changes[number] = score_of
                     best = min(keys + ([best] if best is not None else []))
+                    worst = max(keys + ([worst] if worst is not None else []))
             else:  # many: the others' postings, then the changed documents', sorted again
                 earlier_scores: dict[int, int] = {}
                 kept: list[tuple[int, int]] = []
@@ -459,6 +500,8 @@ class _TermUpdate:
                         for score in (score_of, earlier_score):
                             if score is not None and (best is None or (-score, number) < best):
                                 best = (-score, number)
+                            if score is not None and (worst is None or (-score, number) > worst):
+                                worst = (-score, number)
                 if changes:
                     kept.sort(key=rank_key)
                     docs, scores = array("i", [doc for doc, _ in kept]), array("i", [score for _, score in kept])
@@ -480,6 +523,8 @@ class _TermUpdate:
                     if new != scores[at]:
                         key = min((-scores[at], number), (-new, number))
                         best = key if best is None or key < best else best
+                        key = max((-scores[at], number), (-new, number))
+                        worst = key if worst is None or key > worst else worst
                         scores[at] = new
                         changes[number] = new
                         moved_scores = True
@@ -498,6 +543,7 @@ class _TermUpdate:
                         before[2],
                         changes=changes,
                         best_changed=(-best[0], best[1]) if best is not None else None,
+                        worst_changed=(-worst[0], worst[1]) if worst is not None else None,
                     )
                 result[term] = term_output(RankedColumns(docs, scores), len(ordered), self.settings, earlier, ranked=True)
         return result

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from helpgen.workers import can_fork, fork_pool
+from helpgen.search._collector import collector_paused
 from helpgen.search._whoosh import FIELD_BOOSTS, FIELD_NAMES, BM25FStatistics, analyze
 from helpgen.search.documents import ARTICLE, SearchDocument, document_inputs, search_document
 
@@ -177,6 +178,10 @@ class TermCache:
         self._dirty: set[str] = set()  # shards with new entries
         if folder is None:
             return
+        with collector_paused():  # millions of plain objects: nothing for the collector to find
+            self._load(folder)
+
+    def _load(self, folder: Path) -> None:
         for shard in self.SHARDS:
             path = folder / f"{shard}.marshal"
             try:
