@@ -52,6 +52,7 @@ from helpgen.render.site_writer import RenderPlan, default_jobs, keep_compiled_t
 from helpgen.render.i18n import Catalog, CatalogError, catalog_dirs, default_catalog, load_catalog
 from helpgen.render.templates import AssetManifest, Theme, ThemeError, find_theme, make_environment, render_template
 from helpgen.search import TermCache, analyze_pages
+from helpgen.search._collector import collector_paused
 from helpgen.search.incremental import ExportCache, export_search
 from helpgen.search.usage import usage_multipliers
 
@@ -382,9 +383,10 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int, ret
             boosts=usage_multipliers(pages, config.search_usage_boost),
         )
     _settle()
-    with _stage(report, "related"):  # only the lists that can have changed are computed again
+    with _stage(report, "related"), collector_paused():  # only the lists that can have changed are computed again
         related_cache = RelatedCache(config.cache_dir, fresh=full)
         pages = add_related_articles(pages, analyzed, related_cache, scorer=scorer, jobs=jobs)
+        _settle()  # the new pages and related state live to the end: settled before the collector resumes
     with _stage(report, "seo"):  # head tags and JSON-LD (built when a rendered page reads them)
         pages = add_head_data(pages, settings)
         warnings.extend([] if settings.base_url else [missing_base_url_warning()])

@@ -143,14 +143,19 @@ def test_random_edit_sequences_give_the_lists_of_a_clean_computation(
     assert sum(recomputed[1:]) < 0.75 * len(recomputed[1:]) * len(expected)
 
 
-def test_one_changed_article_recomputes_few_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _built_site(folder: Path) -> tuple[Snapshot, TermCache]:
+    """A 300-article site whose related state is saved in ``folder``, and its term cache."""
     snapshot = generate_snapshot(300, 30, seed=3)
     terms = TermCache(None)
     pages, _ = plan_pages(snapshot, SETTINGS)
-    cache = RelatedCache(tmp_path)
+    cache = RelatedCache(folder)
     add_related_articles(pages, analyze_pages(pages, terms), cache)
     cache.save()
+    return snapshot, terms
 
+
+def test_one_changed_article_recomputes_few_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snapshot, terms = _built_site(tmp_path)
     counting = _Counting()
     monkeypatch.setattr(related, "_score_all", counting)
     pages, _ = plan_pages(mutate(snapshot, 1 / 300, seed=9), SETTINGS)
@@ -250,7 +255,7 @@ def test_every_kind_of_edit_on_a_dense_site_gives_the_lists_of_a_clean_computati
         paths = sorted(site)
         path = rng.choice(paths)
         terms, tags, category, rank = site[path]
-        kind = rng.randrange(7)
+        kind = rng.randrange(8)
         if kind == 0:  # content edit: one term more, less or reweighed
             terms = dict(terms)
             terms[f"t{rng.randrange(40)}"] = rng.randint(1, 6)
@@ -267,6 +272,9 @@ def test_every_kind_of_edit_on_a_dense_site_gives_the_lists_of_a_clean_computati
             del site[path]
         elif kind == 5:  # views moved: a new fallback rank
             site[path] = (terms, tags, category, rng.randrange(30))
+        elif kind == 6:  # moved to another category, and its text changed with it
+            terms = {**terms, f"t{rng.randrange(40)}": rng.randint(1, 6)}
+            site[path] = (terms, tags, rng.choice(["c1", "c2", "c3", None]), rank)
         else:  # a post changed: document frequencies move, no article did
             documents[-1] = replace(documents[-1], fields=(("body", 5, {f"t{rng.randrange(40)}": 5}),))
         post = documents[-1]
@@ -311,3 +319,29 @@ def test_a_list_the_category_filled_in_is_scored_again_when_a_candidate_arrives(
     assert after.articles["articles/a/"].terms == before.articles["articles/a/"].terms
     assert after.articles["articles/a/"].related == ("articles/b/", "articles/z/")
     assert after.articles == related.update_related(*documents_of(site), None, limit=2).articles
+
+
+def test_an_edit_weighs_few_articles_terms_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-article edit moves the df bucket of some common terms, held by most articles;
+    their top terms are chosen again from the last choice and the moved terms' weights, so
+    only a few articles' whole term vectors are weighed (the lists stay those of a clean run)."""
+    from helpgen.render.related_terms import RelatedWeights
+
+    snapshot, terms = _built_site(tmp_path)
+    weighed: list[str] = []
+    vector = RelatedWeights.vector
+    monkeypatch.setattr(RelatedWeights, "vector", lambda self, doc: weighed.append(doc.path) or vector(self, doc))
+    for seed in (9, 11):
+        weighed.clear()
+        pages, _ = plan_pages(mutate(snapshot, 1 / 300, seed=seed), SETTINGS)
+        documents = analyze_pages(pages, terms)
+        cache = RelatedCache(tmp_path)
+        state_before = cache.state
+        lists = _lists(add_related_articles(pages, documents, cache))
+        assert state_before is not None and cache.state is not None
+        moved = cache.state.buckets != state_before.buckets
+        assert moved, "the edit moved no bucket: the test shows nothing"
+        assert 1 <= len(weighed) < 300 // 10, seed
+        clean = RelatedCache(None)
+        assert lists == _lists(add_related_articles(pages, documents, clean))
+        assert cache.state.articles == clean.state.articles  # type: ignore[union-attr]

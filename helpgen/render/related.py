@@ -24,18 +24,23 @@ ever given (``render.pages`` plans pages only for them), and an article never re
 Incremental (:func:`update_related`, with the last build's :class:`RelatedState` from
 :mod:`helpgen.render.related_cache`), exactly the result of a computation from scratch:
 
-* top terms are computed again only for an article whose content key changed, or that holds a
-  term whose df bucket moved (:mod:`helpgen.render.related_terms`) unless each such term, with
-  the old and the new bucket, weighs less than the article's heaviest term and a step less
-  than its lowest chosen one (then the choice and the weights cannot differ);
+* an article's whole term vector is weighed again only when its content key changed; when it
+  holds terms whose df bucket moved (:mod:`helpgen.render.related_terms`), its top terms are
+  chosen again from the last choice and those terms' old and new weights alone
+  (:func:`_choose_again`), unless one of them is, or becomes, its heaviest term or a term
+  never chosen could now enter (then the whole vector is weighed);
 * an article's list is a function of its own inputs (top terms, tags, category), the capped
   posting list of each of its keys (a term's heaviest users; a tag's idf, members and their
   tag norms), its candidates' categories, and its category's first ``limit + 1`` articles by
   fallback rank. So it is scored again when its own inputs changed, when one of its tags'
   entries or its category's head changed, or when a posting list of one of its terms changed
-  in a way that can reach its list: an article whose entry differs (or who moved category) is
-  on the list, or now ranks above its last entry, or the list was filled in from the category
-  (too few candidates). All other lists are the cached ones.
+  in a way that can reach its list: an article whose entry differs (or who moved category,
+  whatever else changed with it) is on the list, or now ranks above its last entry, or the
+  list was filled in from the category (too few candidates). All other lists are the cached
+  ones.
+
+The whole computation makes only plain, acyclic objects (some 100,000 at 10,000 articles), so
+it runs with the cyclic garbage collector paused.
 """
 
 from __future__ import annotations
@@ -45,11 +50,13 @@ import heapq
 import marshal
 import math
 from collections import Counter, defaultdict
+from itertools import chain
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from helpgen.render.related_cache import ArticleState, RelatedCache, RelatedState
 from helpgen.render.related_terms import BUCKETS_PER_OCTAVE, K1, B, RelatedWeights, bucket, bucket_value
+from helpgen.search._collector import collector_paused
 from helpgen.search._whoosh import FIELD_BOOSTS
 from helpgen.workers import can_fork, fork_pool
 
@@ -78,8 +85,9 @@ TAG_WEIGHT, TEXT_WEIGHT, CATEGORY_WEIGHT = 0.40, 0.45, 0.15
 Listed = tuple[tuple[str, ...], bool]
 """An article's related list, and whether the category fallback was consulted for it."""
 
-STATE_VERSION = 1
-"""Bump when how a list or a top-term set is computed changes (the cache is then unused)."""
+STATE_VERSION = 2
+"""Bump when how a list or a top-term set is computed changes (the cache is then unused).
+2: version 1 could keep stale lists of others after an article moved category and changed text."""
 
 
 @dataclass(frozen=True)
@@ -116,10 +124,12 @@ def _choose_terms(vector: Mapping[str, float]) -> tuple[dict[str, float], float,
 
 
 def _capped(entries: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """A posting list: the heaviest ``(path, weight)`` entries, at most :data:`MAX_POSTING`."""
-    entries.sort(key=_by_weight)
-    del entries[MAX_POSTING:]
-    return entries
+    """A posting list: the heaviest ``(path, weight)`` entries, at most :data:`MAX_POSTING`
+    (ties by path); ``entries`` itself when it is no longer (in no particular order)."""
+    if len(entries) <= MAX_POSTING:
+        return entries
+    ranked = sorted([(-weight, path) for path, weight in entries])[:MAX_POSTING]  # plain tuples: much faster
+    return [(path, -negated) for negated, path in ranked]
 
 
 def _users(weighted: Mapping[str, Mapping[str, float]]) -> dict[str, list[tuple[str, float]]]:
@@ -132,21 +142,16 @@ def _users(weighted: Mapping[str, Mapping[str, float]]) -> dict[str, list[tuple[
     return lists
 
 
-def _by_weight(entry: tuple[str, float]) -> tuple[float, str]:
-    """Posting-list order: heaviest first, ties by path."""
-    return -entry[1], entry[0]
-
-
 def _tag_tables(
     tags_of: Mapping[str, Sequence[str] | frozenset[str]],
 ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, list[str]]]:
     """Tag weights per article (only tags on at most :data:`MAX_POSTING` articles), tag norm
     per article, and tag → its articles (in the order of ``tags_of``)."""
-    tag_df = Counter(tag for tags in tags_of.values() for tag in tags)
+    tag_df = Counter(chain.from_iterable(tags_of.values()))
     articles = bucket_value(bucket(len(tags_of)))
     tag_idf = {tag: math.log(1 + articles / df) for tag, df in tag_df.items() if df <= MAX_POSTING}
     weights = {p: {t: tag_idf[t] for t in sorted(tags) if t in tag_idf} for p, tags in tags_of.items()}
-    norms = {p: math.sqrt(sum(w * w for w in ws.values())) for p, ws in weights.items()}
+    norms = {p: math.sqrt(sum([w * w for w in ws.values()])) for p, ws in weights.items()}
     index: dict[str, list[str]] = defaultdict(list)
     for path, ws in weights.items():
         for tag in ws:
@@ -190,12 +195,7 @@ class _Scorer:
         no particular order (scoring does not depend on it: an article is in it once)."""
         capped = self._postings.get(term)
         if capped is None:
-            users = self.term_users.get(term, [])
-            if len(users) > MAX_POSTING:  # sorted as plain tuples (no key function): much faster
-                ranked = sorted([(-weight, path) for path, weight in users])[:MAX_POSTING]
-                users = [(path, -negated) for negated, path in ranked]
-            capped = users
-            self._postings[term] = capped
+            capped = self._postings[term] = _capped(self.term_users.get(term, []))
         return capped
 
     def fill_postings(self) -> None:
@@ -205,61 +205,76 @@ class _Scorer:
 
     def related_to(self, a: RelatedInput) -> Listed:
         """``a``'s list, and whether the fallback was consulted (fewer than ``limit`` candidates)."""
-        limit, by_path, tag_norm = self.limit, self.by_path, self.tag_norm
+        limit, by_path, path, category = self.limit, self.by_path, a.path, a.category
         text_score: dict[str, float] = defaultdict(float)
         posting = self.posting
-        for term, weight in self.texts.get(a.path, {}).items():
+        for term, weight in self.texts.get(path, {}).items():
             for other, other_weight in posting(term):
                 text_score[other] += weight * other_weight
         tag_score: dict[str, float] = defaultdict(float)
-        for tag, weight in self.tag_weights[a.path].items():
+        for tag, weight in self.tag_weights[path].items():
             for other in self.tag_index[tag]:
                 tag_score[other] += weight * weight
+        text_score.pop(path, None)
+        tag_score.pop(path, None)
+        # score = TAG_WEIGHT * tags + TEXT_WEIGHT * text + CATEGORY_WEIGHT * same; without shared
+        # tags the first term is 0.0 and adds nothing, so the float is the same with it left out.
         scores: dict[str, float] = {}
-        for other in set(text_score) | set(tag_score):
-            if other == a.path:
-                continue
-            tags = tag_score.get(other, 0.0)
-            tags = tags / (tag_norm[a.path] * tag_norm[other]) if tags else 0.0
-            same = a.category is not None and by_path[other].category == a.category
-            scores[other] = TAG_WEIGHT * tags + TEXT_WEIGHT * text_score.get(other, 0.0) + CATEGORY_WEIGHT * same
+        for other, text in text_score.items():
+            if other not in tag_score:
+                same = category is not None and by_path[other].category == category
+                scores[other] = TEXT_WEIGHT * text + CATEGORY_WEIGHT * same
+        if tag_score:
+            tag_norm = self.tag_norm
+            norm = tag_norm[path]
+            for other, shared in tag_score.items():
+                tags = shared / (norm * tag_norm[other])
+                same = category is not None and by_path[other].category == category
+                scores[other] = TAG_WEIGHT * tags + TEXT_WEIGHT * text_score.get(other, 0.0) + CATEGORY_WEIGHT * same
         filled = len(scores) < limit
-        if filled and a.category is not None:
-            for other_path in self.heads[a.category]:
-                if other_path != a.path and other_path not in scores:
+        if filled and category is not None:
+            for other_path in self.heads[category]:
+                if other_path != path and other_path not in scores:
                     scores[other_path] = CATEGORY_WEIGHT
         step = SCORE_STEP
-        ranked = heapq.nsmallest(limit, [(-round(score / step), path) for path, score in scores.items()])
+        ranked = sorted([(-round(score / step), other) for other, score in scores.items()])[:limit]
         return tuple(path for _, path in ranked), filled
 
-    def rank_key(self, a: RelatedInput, other: str) -> tuple[int, str] | None:
-        """The key :meth:`related_to` ranks candidate ``other`` by in ``a``'s list (smaller is
-        better), computed alone with the same operations in the same order, so the same float;
-        None when ``other`` is no candidate (shares no key with ``a``)."""
-        text = 0.0
-        found = False
+    def rank_keys(self, a: RelatedInput, others: Sequence[str]) -> list[tuple[int, str] | None]:
+        """The key :meth:`related_to` ranks each of ``others`` by in ``a``'s list (smaller is
+        better), each computed with the same operations in the same order, so the same float;
+        None for one that is no candidate (shares no key with ``a``) or is ``a``."""
+        text = dict.fromkeys(others, 0.0)
+        found: set[str] = set()
         for term, weight in self.texts.get(a.path, {}).items():
             members = self._posting_maps.get(term)
             if members is None:
                 members = self._posting_maps[term] = dict(self.posting(term))
-            other_weight = members.get(other)
-            if other_weight is not None:
-                text += weight * other_weight
-                found = True
-        tags = 0.0
+            for other in others:
+                other_weight = members.get(other)
+                if other_weight is not None:
+                    text[other] += weight * other_weight
+                    found.add(other)
+        tags = dict.fromkeys(others, 0.0)
         for tag, weight in self.tag_weights[a.path].items():
             holders = self._tag_sets.get(tag)
             if holders is None:
                 holders = self._tag_sets[tag] = set(self.tag_index[tag])
-            if other in holders:
-                tags += weight * weight
-                found = True
-        if not found or other == a.path:
-            return None
-        tags = tags / (self.tag_norm[a.path] * self.tag_norm[other]) if tags else 0.0
-        same = a.category is not None and self.by_path[other].category == a.category
-        score = TAG_WEIGHT * tags + TEXT_WEIGHT * text + CATEGORY_WEIGHT * same
-        return -round(score / SCORE_STEP), other
+            for other in others:
+                if other in holders:
+                    tags[other] += weight * weight
+                    found.add(other)
+        keys: list[tuple[int, str] | None] = []
+        for other in others:
+            if other not in found or other == a.path:
+                keys.append(None)
+                continue
+            shared = tags[other]
+            shared = shared / (self.tag_norm[a.path] * self.tag_norm[other]) if shared else 0.0
+            same = a.category is not None and self.by_path[other].category == a.category
+            score = TAG_WEIGHT * shared + TEXT_WEIGHT * text[other] + CATEGORY_WEIGHT * same
+            keys.append((-round(score / SCORE_STEP), other))
+        return keys
 
 
 def _score_all(scorer: _Scorer, articles: Sequence[RelatedInput], jobs: int) -> dict[str, Listed]:
@@ -304,6 +319,14 @@ def related_articles(
     """
     texts = {a.path: _top_terms(term_vectors.get(a.path, {})) for a in articles}
     return {path: listed for path, (listed, _) in _score_all(_Scorer(articles, texts, limit), articles, jobs).items()}
+
+
+def _tag_set(tags: Sequence[str]) -> frozenset[str]:
+    """An article's tags as related articles compare them: stripped, lowercased, none empty."""
+    if not tags:
+        return frozenset()
+    cleaned = frozenset(map(str.lower, map(str.strip, tags)))
+    return cleaned - {""} if "" in cleaned else cleaned
 
 
 def _state_params(limit: int) -> tuple[Any, ...]:
@@ -351,60 +374,77 @@ def update_related(
     keys: dict[str, str] = {}
     texts: dict[str, dict[str, float]] = {}
     cuts: dict[str, tuple[float, int]] = {}  # heaviest weight, lowest chosen step
+    held_in = weights.held
     for a in articles:
-        doc = docs.get(a.path)
-        keys[a.path] = key = _content_key(doc) if doc is not None else ""
-        before = old.get(a.path)
+        path = a.path
+        doc = docs.get(path)
+        keys[path] = key = (doc.key or _content_key(doc)) if doc is not None else ""
+        before = old.get(path)
+        chosen = None
         if doc is None:
-            texts[a.path], cuts[a.path] = {}, (0.0, 1)
-        elif (
-            moved is not None
-            and before is not None
-            and before.key == key
-            and _terms_stay(weights, doc, moved, previous.buckets, before)  # type: ignore[union-attr]
-        ):
-            texts[a.path], cuts[a.path] = before.terms, (before.heaviest, before.cut)
-        else:
-            texts[a.path], *cut = _choose_terms(weights.vector(doc))
-            cuts[a.path] = (cut[0], cut[1])
+            chosen = {}, 0.0, 1
+        elif moved is not None and before is not None and before.key == key:
+            held = held_in(doc, moved) if moved else None
+            if not held:
+                chosen = before.terms, before.heaviest, before.cut
+            else:
+                chosen = _choose_again(weights, doc, held, previous.buckets, before)  # type: ignore[union-attr]
+        if chosen is None:
+            chosen = _choose_terms(weights.vector(doc))
+        texts[path], cuts[path] = chosen[0], chosen[1:]
 
     scorer = _Scorer(articles, texts, limit)
     todo = articles if previous is None else _to_score(articles, texts, scorer, old, limit)
     lists = _score_all(scorer, todo, jobs)
-    states = {
-        a.path: ArticleState(
-            key=keys[a.path],
-            terms=texts[a.path],
-            heaviest=cuts[a.path][0],
-            cut=cuts[a.path][1],
-            category=a.category,
-            tags=tuple(sorted(a.tags)),
-            rank=a.fallback_rank,
-            related=lists[a.path][0] if a.path in lists else old[a.path].related,
-            filled=lists[a.path][1] if a.path in lists else old[a.path].filled,
+    states: dict[str, ArticleState] = {}
+    for a in articles:
+        path = a.path
+        listed = lists.get(path)
+        if listed is None:
+            before = old[path]
+            listed = before.related, before.filled
+        states[path] = ArticleState(  # key, terms, heaviest, cut, category, tags, rank, related, filled
+            keys[path], texts[path], *cuts[path], a.category, tuple(sorted(a.tags)), a.fallback_rank, *listed
         )
-        for a in articles
-    }
     return RelatedState(params=params, stats=weights.stats, buckets=weights.buckets, articles=states)
 
 
-def _terms_stay(
-    weights: RelatedWeights, doc: Any, moved: Mapping[str, set[str]], before_buckets: Mapping[str, Mapping[str, int]], before: ArticleState
-) -> bool:
-    """Whether ``doc`` (content unchanged since ``before``) keeps its top terms although the
-    buckets of ``moved`` terms changed: true when it holds none, or when each one it holds
-    weighed, before and now, less than its heaviest term and a step below the lowest chosen."""
-    held = weights.held(doc, moved) if moved else None
-    if not held:
-        return True
-    heaviest, cut = before.heaviest, before.cut
-    if heaviest <= 0:
-        return False
-    for buckets in (before_buckets, weights.buckets):
-        for weight in weights.term_weights(doc, held, buckets).values():
-            if weight >= heaviest or round(weight / heaviest * WEIGHT_STEPS) >= cut:
-                return False
-    return True
+def _choose_again(
+    weights: RelatedWeights, doc: Any, held: set[str], before_buckets: Mapping[str, Mapping[str, int]], before: ArticleState
+) -> tuple[dict[str, float], float, int] | None:
+    """:func:`_choose_terms` of ``doc`` (content unchanged since ``before``) when only the
+    buckets of its ``held`` terms moved, from ``before``'s choice and those terms' weights
+    alone; None when that cannot be known without the whole vector.
+
+    Every other term weighs what it weighed. So while each held term weighs less than the
+    heaviest term, before and now, the heaviest stays and so does every other term's step;
+    held terms a step below the last chosen one, before and now, change nothing. Otherwise the
+    chosen terms' steps are read back from ``before.terms`` (the heaviest has step
+    :data:`WEIGHT_STEPS`); the terms never chosen ranked below the last chosen one, so the
+    new choice is exact when its last term still ranks above that."""
+    heaviest, cut, chosen = before.heaviest, before.cut, before.terms
+    if heaviest <= 0 or not chosen:
+        return None
+    then, now = weights.term_weights(doc, held, before_buckets, weights.buckets)
+    unchosen = True  # each held term, before and now, a step below the last chosen one
+    for weight in (*then.values(), *now.values()):
+        if weight >= heaviest:
+            return None
+        if unchosen and round(weight / heaviest * WEIGHT_STEPS) >= cut:
+            unchosen = False
+    if unchosen:  # chosen neither before nor now: nothing else moved
+        return chosen, heaviest, cut
+    scale = WEIGHT_STEPS / max(chosen.values())  # weight / norm → step
+    steps = [(round(w * scale), t) for t, w in chosen.items() if t not in held]
+    steps += [(s, t) for t, s in ((t, round(w / heaviest * WEIGHT_STEPS)) for t, w in now.items()) if s > 0]
+    steps.sort(key=lambda st: (-st[0], st[1]))
+    top = steps[:TOP_TERMS]
+    if len(chosen) == TOP_TERMS:  # unchosen terms may have a step up to the cut: rank above the old last
+        last = max(((round(w * scale), t) for t, w in chosen.items()), key=lambda st: (-st[0], st[1]))
+        if len(top) < TOP_TERMS or (-top[-1][0], top[-1][1]) > (-last[0], last[1]):
+            return None
+    norm = math.sqrt(sum(w * w for w, _ in top))
+    return ({t: w / norm for w, t in top} if norm else {}), heaviest, top[-1][0] if len(top) == TOP_TERMS else 1
 
 
 def _to_score(
@@ -418,24 +458,44 @@ def _to_score(
     current = {a.path: a for a in articles}
     own_changed: set[str] = set()  # new, or its top terms, tags or category changed
     moved_category: list[str] = []
+    tags_moved = heads_moved = len(current) != len(old)  # (an article came or went)
     for a in articles:
         before = old.get(a.path)
-        if before is None or before.terms != texts[a.path] or set(before.tags) != a.tags:
+        if before is None:
             own_changed.add(a.path)
-        elif before.category != a.category:
+            tags_moved = heads_moved = True
+            continue
+        if len(before.tags) != len(a.tags) or not a.tags.issuperset(before.tags):
+            own_changed.add(a.path)
+            tags_moved = True
+        elif before.terms != texts[a.path]:
+            own_changed.add(a.path)
+        if before.category != a.category:
             own_changed.add(a.path)
             moved_category.append(a.path)
+            heads_moved = True
+        elif before.rank != a.fallback_rank:
+            heads_moved = True
 
     # Text keys: a posting list changes only where an article's entry for the term changed;
     # ``differs[term]`` holds the articles whose entry in the capped list is not as it was.
     reweighed = {p for p in own_changed if p not in old or old[p].terms != texts[p]}
     reweighed.update(p for p in old if p not in current)
     touched = {t for p in reweighed for t in (*texts.get(p, {}), *(old[p].terms if p in old else ()))}
+    earlier: dict[str, list[tuple[str, float]]] = defaultdict(list)  # term → reweighed articles' old entries
+    for path in reweighed:
+        if path in old:
+            for term, weight in old[path].terms.items():
+                earlier[term].append((path, weight))
     differs: dict[str, set[str]] = {}
     for term in touched:
         now = scorer.posting(term)
-        entries = [(p, w) for p, w in scorer.term_users.get(term, ()) if p not in reweighed]
-        entries += [(p, old[p].terms[term]) for p in reweighed if p in old and term in old[p].terms]
+        kept = [entry for entry in now if entry[0] not in reweighed]
+        if len(kept) == len(now) or len(scorer.term_users.get(term, ())) <= MAX_POSTING:
+            # The other entries were all in the list (the others rank below every kept one).
+            entries = kept + earlier.get(term, [])
+        else:  # entries below the cap move up where a reweighed one left the list
+            entries = [(p, w) for p, w in scorer.term_users[term] if p not in reweighed] + earlier.get(term, [])
         difference = set(_capped(entries)) ^ set(now)
         if difference:
             differs[term] = {p for p, _ in difference}
@@ -444,10 +504,10 @@ def _to_score(
             if any(p == path for p, _ in scorer.posting(term)):
                 differs.setdefault(term, set()).add(path)
 
-    old_tags_of = {p: s.tags for p, s in old.items()}
     changed_tags: set[str] = set()
     old_tag_index: Mapping[str, list[str]] = scorer.tag_index
-    if old_tags_of != {a.path: tuple(sorted(a.tags)) for a in articles}:  # else the tag entries are as they were
+    old_tags_of = {p: s.tags for p, s in old.items()} if tags_moved else {}
+    if tags_moved and old_tags_of != {a.path: tuple(sorted(a.tags)) for a in articles}:  # else the tag entries stay
         old_tables = _tag_tables(old_tags_of)
         old_tags, old_tag_index = _tag_entries(*old_tables), old_tables[2]
         new_tags = _tag_entries(scorer.tag_weights, scorer.tag_norm, scorer.tag_index)
@@ -455,8 +515,10 @@ def _to_score(
     for path in moved_category:
         changed_tags.update(scorer.tag_weights[path])
 
-    old_heads = _category_heads([(p, s.category, s.rank) for p, s in old.items()], limit)
-    changed_categories = {c for c in old_heads.keys() | scorer.heads.keys() if old_heads.get(c) != scorer.heads.get(c)}
+    changed_categories: set[str | None] = set()
+    if heads_moved:  # else no article's category or rank changed: every head is as it was
+        old_heads = _category_heads([(p, s.category, s.rank) for p, s in old.items()], limit)
+        changed_categories = {c for c in old_heads.keys() | scorer.heads.keys() if old_heads.get(c) != scorer.heads.get(c)}
 
     # Scored again in full: own inputs changed, a tag entry or the category's head changed.
     todo = set(own_changed)
@@ -484,10 +546,12 @@ def _may_change(scorer: _Scorer, a: RelatedInput, before: ArticleState, others: 
     listed = before.related
     if before.filled or len(listed) < limit or not others.isdisjoint(listed):
         return True
-    last = scorer.rank_key(a, listed[-1])
+    if not others:
+        return False
+    last, *keys = scorer.rank_keys(a, [listed[-1], *others])
     if last is None:
         return True
-    return any(key is not None and key < last for key in (scorer.rank_key(a, other) for other in others))
+    return any(key is not None and key < last for key in keys)
 
 
 def add_related_articles(
@@ -508,31 +572,28 @@ def add_related_articles(
     ``related`` already shows, so an article page never lists the same article twice. Other
     pages are returned as they are.
     """
+    with collector_paused():  # ~100,000 new tuples and dicts, none in a cycle: collections would be wasted
+        return _add_related_articles(pages, documents, cache, scorer, limit, jobs)
+
+
+def _add_related_articles(
+    pages: Sequence[Any], documents: Sequence[Any], cache: RelatedCache | None, scorer: Any, limit: int, jobs: int
+) -> list[Any]:
     from dataclasses import replace
 
     from helpgen.render.pages import ArticleLink
 
-    article_pages = [p for p in pages if p.kind == "article"]
-    links: dict[str, ArticleLink] = {}
-    inputs: list[RelatedInput] = []
+    views = [(page.path, page.context["article"]) for page in pages if page.kind == "article"]
     ranks: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
-    for page in article_pages:
-        view = page.context["article"]
-        category = view.category
-        links[page.path] = view.listed
-        if category is not None:
-            ranks[category.path].append((-view.view_count, view.title.lower(), page.path))
+    for path, view in views:
+        if view.category is not None:
+            ranks[view.category.path].append((-view.view_count, view.title.lower(), path))
     rank_of = {path: i for members in ranks.values() for i, (_, _, path) in enumerate(sorted(members))}
-    for page in article_pages:
-        view = page.context["article"]
-        inputs.append(
-            RelatedInput(
-                path=page.path,
-                category=view.category.path if view.category else None,
-                tags=frozenset(t.strip().lower() for t in view.tags if t.strip()),
-                fallback_rank=rank_of.get(page.path, 0),
-            )
-        )
+    inputs = [
+        RelatedInput(path, view.category.path if view.category else None, _tag_set(view.tags), rank_of.get(path, 0))
+        for path, view in views
+    ]
+    links: dict[str, ArticleLink] = {path: view.listed for path, view in views}
     previous = cache.state if cache is not None else None
     weights = None
     if scorer is not None:
@@ -541,12 +602,13 @@ def add_related_articles(
     if cache is not None:
         cache.state = state
     out: list[Any] = []
+    lists = state.articles
     for page in pages:
         if page.kind != "article":
             out.append(page)
             continue
-        shown = [links[path] for path in state.articles[page.path].related]
-        paths = {link.path for link in shown}
-        more = [link for link in page.context.get("more_in_category", ()) if link.path not in paths]
+        listed = lists[page.path].related
+        shown = [links[path] for path in listed]
+        more = [link for link in page.context.get("more_in_category", ()) if link.path not in listed]
         out.append(replace(page, context={**page.context, "related": shown, "more_in_category": more}))
     return out

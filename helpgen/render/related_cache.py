@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from helpgen.search._collector import collector_paused
+
 __all__ = ["ArticleState", "RelatedState", "RelatedCache", "FILE_NAME"]
 
 log = logging.getLogger("helpgen.related")
@@ -72,6 +74,11 @@ class RelatedCache:
         except OSError as exc:
             log.warning("related-articles cache %s is unreadable (%s); every list is computed again", path, exc)
             return None
+        with collector_paused():  # 10,000 articles' tuples and dicts, none in a cycle
+            return RelatedCache._decode(path, data)
+
+    @staticmethod
+    def _decode(path: Path, data: bytes) -> RelatedState | None:
         try:
             version, params, stats, buckets, articles = marshal.loads(data)
             if version != FORMAT_VERSION:
@@ -91,18 +98,14 @@ class RelatedCache:
         if self.folder is None or self.state is None:
             return
         state = self.state
-        value = (
-            FORMAT_VERSION,
-            state.params,
-            state.stats,
-            state.buckets,
-            {path: tuple(article) for path, article in state.articles.items()},
-        )
+        with collector_paused():
+            articles = {path: tuple(article) for path, article in state.articles.items()}  # marshal takes plain tuples
+            data = marshal.dumps((FORMAT_VERSION, state.params, state.stats, state.buckets, articles))
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{FILE_NAME}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                marshal.dump(value, fh)
+                fh.write(data)
             os.replace(tmp, self.folder / FILE_NAME)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -15,8 +15,10 @@ number rounded to a geometric bucket first, and an edit elsewhere rarely moves a
   with the field's exact token ``length`` and term frequency ``tf`` in the article.
 
 So an article's weights depend only on its own analysed fields, the buckets of ``N`` and of
-every ``avgfl``, and the bucket of each of its terms' ``df``: :meth:`RelatedWeights.stale`
-names the articles an edit can move (content changed, or holding a term whose bucket moved).
+every ``avgfl``, and the bucket of each of its terms' ``df``: an edit moves only the articles
+whose content changed or that hold a term whose bucket moved (:meth:`RelatedWeights.moved_terms`,
+:meth:`RelatedWeights.held`), and of those only the moved terms' weights
+(:meth:`RelatedWeights.term_weights`).
 """
 
 from __future__ import annotations
@@ -61,14 +63,13 @@ class RelatedWeights:
         count = max(doc_count, 1)
         self.stats: tuple[int, ...] = (bucket(count),) + tuple(bucket(field_lengths.get(n, 0) / count) for n in FIELD_NAMES)
         """Bucket of ``N``, then of each field's average length: when they move, every weight does."""
-        largest = max((df for name in FIELD_NAMES for df in doc_freq.get(name, {}).values()), default=0)
-        table = [0] + [bucket(df) for df in range(1, largest + 1)]  # df → its bucket
+        table = {df: bucket(df) for name in FIELD_NAMES for df in set(doc_freq.get(name, {}).values())}  # df → its bucket
         self.buckets: Buckets = {
             name: {term: table[df] for term, df in doc_freq.get(name, {}).items()} for name in FIELD_NAMES
         }
         self._total = bucket_value(self.stats[0])
         self._avgfl = {name: bucket_value(b) for name, b in zip(FIELD_NAMES, self.stats[1:])}
-        self._idf_of_bucket = {b: math.log(self._total / (bucket_value(b) + 1)) + 1 for b in set(table)}
+        self._idf_of_bucket = {b: math.log(self._total / (bucket_value(b) + 1)) + 1 for b in set(table.values())}
 
     @classmethod
     def of_documents(cls, documents: Sequence[Any]) -> RelatedWeights:
@@ -108,21 +109,25 @@ class RelatedWeights:
                 held.update(counts.keys() & terms)
         return held
 
-    def term_weights(self, doc: Any, terms: set[str], buckets: Buckets) -> dict[str, float]:
-        """The weights :meth:`vector` gives ``terms`` in ``doc`` (same operations, same floats)
-        when the document frequencies fall in ``buckets`` (these statistics' or earlier ones)."""
-        result: dict[str, float] = {}
+    def term_weights(self, doc: Any, terms: set[str], *tables: Mapping[str, Mapping[str, int]]) -> list[dict[str, float]]:
+        """For each of ``tables`` (these statistics' buckets or earlier ones), the weights
+        :meth:`vector` gives ``terms`` in ``doc`` when the document frequencies fall in those
+        buckets (same operations, same floats)."""
+        results: list[dict[str, float]] = [{} for _ in tables]
+        idf = self._idf
         for name, length, counts in doc.fields:
-            boost, field_buckets = FIELD_BOOSTS[name], buckets[name]
+            found = [(term, frequency) for term in terms if (frequency := counts.get(term)) is not None]
+            if not found:
+                continue
+            boost = FIELD_BOOSTS[name]
             norm = K1 * ((1 - B) + B * length / self._avgfl[name])
-            for term in terms:
-                frequency = counts.get(term)
-                if frequency is None:
-                    continue
-                score = boost * self._idf(field_buckets[term]) * (frequency * (K1 + 1)) / (frequency + norm)
-                previous = result.get(term)
-                result[term] = score if previous is None else previous + score
-        return result
+            for buckets, result in zip(tables, results):
+                field_buckets = buckets[name]
+                for term, frequency in found:
+                    score = boost * idf(field_buckets[term]) * (frequency * (K1 + 1)) / (frequency + norm)
+                    previous = result.get(term)
+                    result[term] = score if previous is None else previous + score
+        return results
 
     def _idf(self, number: int) -> float:
         idf = self._idf_of_bucket.get(number)
