@@ -7,8 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pytest
-
 from helpgen.build import build_site
 from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot, save_snapshot
@@ -20,16 +18,6 @@ BASE = "https://help.kettlehq.com/"
 A = "{http://www.w3.org/2005/Atom}"
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
-
-
-@pytest.fixture(scope="module")
-def site(example_build: Path) -> Path:
-    return example_build
-
-
-@pytest.fixture(scope="module")
-def snapshot(example_snapshot):
-    return example_snapshot
 
 
 def html_of(text: str) -> ParsedPage:
@@ -56,14 +44,14 @@ def read_feed(path: Path) -> ET.Element:
     return root
 
 
-def test_site_feed_lists_the_most_recently_updated_articles(site: Path, snapshot) -> None:
-    root = read_feed(site / "feed.xml")
+def test_site_feed_lists_the_most_recently_updated_articles(example_build: Path, example_snapshot) -> None:
+    root = read_feed(example_build / "feed.xml")
     assert root.find(f"{A}id").text == BASE + "feed.xml"
     self_link = [link for link in root.findall(f"{A}link") if link.get("rel") == "self"]
     assert self_link[0].get("href") == BASE + "feed.xml"
     entries = root.findall(f"{A}entry")
-    newest = sorted(snapshot.articles, key=lambda a: iso_date(a.updated_at), reverse=True)[:FEED_ENTRIES]
-    assert len(entries) == min(FEED_ENTRIES, len(snapshot.articles))
+    newest = sorted(example_snapshot.articles, key=lambda a: iso_date(a.updated_at), reverse=True)[:FEED_ENTRIES]
+    assert len(entries) == min(FEED_ENTRIES, len(example_snapshot.articles))
     assert [e.find(f"{A}id").text for e in entries] == [f"{BASE}articles/{a.slug}/" for a in newest]
     first = entries[0]
     assert first.find(f"{A}title").text == newest[0].title
@@ -73,25 +61,25 @@ def test_site_feed_lists_the_most_recently_updated_articles(site: Path, snapshot
     content = first.find(f"{A}content")
     assert content.get("type") == "html" and content.get(XML_BASE) == f"{BASE}articles/{newest[0].slug}/"
     body = html_of(content.text)
-    page_body = parse(site / "articles" / newest[0].slug / "index.html")
+    page_body = parse(example_build / "articles" / newest[0].slug / "index.html")
     headings = [h.text for h in body.find_all("h2")]
     assert headings and headings == [h.text for h in page_body.find_all("h2") if h.attrs.get("id") in
                                      {b.attrs.get("id") for b in body.find_all("h2")}]
     assert body.find_all("h2") and not body.find_all("script")
 
 
-def test_each_category_and_topic_has_its_feed(site: Path, snapshot) -> None:
-    for category in snapshot.categories:
-        mine = [a for a in snapshot.articles if a.category_id == category.id]
-        feed = site / "categories" / category.slug / "feed.xml"
+def test_each_category_and_topic_has_its_feed(example_build: Path, example_snapshot) -> None:
+    for category in example_snapshot.categories:
+        mine = [a for a in example_snapshot.articles if a.category_id == category.id]
+        feed = example_build / "categories" / category.slug / "feed.xml"
         if not mine:
             assert not feed.exists()
             continue
         entries = read_feed(feed).findall(f"{A}entry")
         assert {e.find(f"{A}id").text for e in entries} == {f"{BASE}articles/{a.slug}/" for a in mine}
-    for topic in snapshot.topics:
-        posts = [t.post for t in snapshot.threads if t.post.topic_id == topic.id]
-        feed = site / "community" / topic.slug / "feed.xml"
+    for topic in example_snapshot.topics:
+        posts = [t.post for t in example_snapshot.threads if t.post.topic_id == topic.id]
+        feed = example_build / "community" / topic.slug / "feed.xml"
         if not posts:
             assert not feed.exists()
             continue
@@ -101,17 +89,17 @@ def test_each_category_and_topic_has_its_feed(site: Path, snapshot) -> None:
         assert entries[0].find(f"{A}author/{A}name").text == newest[0].author_name
 
 
-def test_pages_link_their_feeds(site: Path, snapshot) -> None:
-    category = snapshot.categories[0]
-    page = parse(site / "categories" / category.slug / "index.html")
+def test_pages_link_their_feeds(example_build: Path, example_snapshot) -> None:
+    category = example_snapshot.categories[0]
+    page = parse(example_build / "categories" / category.slug / "index.html")
     hrefs = [link.attrs["href"] for link in page.find_all("link", rel="alternate", type="application/atom+xml")]
-    folder = site / "categories" / category.slug
-    assert [(folder / h).resolve() for h in hrefs] == [site / "feed.xml", folder / "feed.xml"]
-    thread = next(t for t in snapshot.threads if t.post.topic_slug)
-    post_page = parse(site / "community" / "posts" / thread.post.slug / "index.html")
+    folder = example_build / "categories" / category.slug
+    assert [(folder / h).resolve() for h in hrefs] == [example_build / "feed.xml", folder / "feed.xml"]
+    thread = next(t for t in example_snapshot.threads if t.post.topic_slug)
+    post_page = parse(example_build / "community" / "posts" / thread.post.slug / "index.html")
     hrefs = [link.attrs["href"] for link in post_page.find_all("link", rel="alternate", type="application/atom+xml")]
-    folder = site / "community" / "posts" / thread.post.slug
-    assert [(folder / h).resolve() for h in hrefs] == [site / "feed.xml", site / "community" / thread.post.topic_slug / "feed.xml"]
+    folder = example_build / "community" / "posts" / thread.post.slug
+    assert [(folder / h).resolve() for h in hrefs] == [example_build / "feed.xml", example_build / "community" / thread.post.topic_slug / "feed.xml"]
     assert all((folder / h).resolve().is_file() for h in hrefs)
 
 

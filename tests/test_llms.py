@@ -19,18 +19,8 @@ BASE = "https://help.kettlehq.com/"
 LIST_ITEM = re.compile(r"- \[(?P<title>(?:[^\]\\]|\\.)+)\]\((?P<url>[^)\s]+)\)(?:: (?P<note>.+))?")
 
 
-@pytest.fixture(scope="module")
-def site(example_build: Path) -> Path:
-    return example_build
-
-
-@pytest.fixture(scope="module")
-def snapshot(example_snapshot):
-    return example_snapshot
-
-
-def test_llms_txt_follows_the_convention_and_groups_articles_by_category(site: Path, snapshot) -> None:
-    lines = (site / "llms.txt").read_text(encoding="utf-8").splitlines()
+def test_llms_txt_follows_the_convention_and_groups_articles_by_category(example_build: Path, example_snapshot) -> None:
+    lines = (example_build / "llms.txt").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "# Kettle Help Center"
     assert lines[2].startswith("> Guides, answers")
     sections: dict[str, list[re.Match]] = {}
@@ -43,38 +33,38 @@ def test_llms_txt_follows_the_convention_and_groups_articles_by_category(site: P
             match = LIST_ITEM.fullmatch(line)
             assert match and current, line
             sections[current].append(match)
-    by_category = {c.name: [a for a in snapshot.articles if a.category_id == c.id] for c in snapshot.categories}
-    by_category["Other articles"] = [a for a in snapshot.articles if not a.category_id]  # uncategorised, last
-    ordered = [c.name for c in sorted(snapshot.categories, key=lambda c: c.sort_order) if by_category[c.name]]
+    by_category = {c.name: [a for a in example_snapshot.articles if a.category_id == c.id] for c in example_snapshot.categories}
+    by_category["Other articles"] = [a for a in example_snapshot.articles if not a.category_id]  # uncategorised, last
+    ordered = [c.name for c in sorted(example_snapshot.categories, key=lambda c: c.sort_order) if by_category[c.name]]
     assert list(sections) == ordered + ["Other articles"]
     for name, items in sections.items():
         assert {m["url"] for m in items} == {f"{BASE}articles/{a.slug}.md" for a in by_category[name]}
         for item in items:
-            assert (site / item["url"][len(BASE):]).is_file()
+            assert (example_build / item["url"][len(BASE):]).is_file()
     welcome = next(m for m in sections["Getting started"] if "welcome" in m["url"])
-    assert welcome["note"] == snapshot.articles[0].excerpt
+    assert welcome["note"] == example_snapshot.articles[0].excerpt
 
 
-def test_every_article_has_a_clean_markdown_copy(site: Path, snapshot) -> None:
-    for article in snapshot.articles:
-        text = (site / "articles" / f"{article.slug}.md").read_text(encoding="utf-8")
+def test_every_article_has_a_clean_markdown_copy(example_build: Path, example_snapshot) -> None:
+    for article in example_snapshot.articles:
+        text = (example_build / "articles" / f"{article.slug}.md").read_text(encoding="utf-8")
         head, body = text.split("\n\n", 1)[0], text.split("\n\n", 2)[2]
         assert head == f"# {article.title}"
         meta = text.split("\n\n", 2)[1].splitlines()
-        category = next((c for c in snapshot.categories if c.id == article.category_id), None)
+        category = next((c for c in example_snapshot.categories if c.id == article.category_id), None)
         assert meta == ([f"Category: {category.name}  "] if category else []) + [
             f"Updated: {article.updated_at[:10]}  ", f"URL: {BASE}articles/{article.slug}/"]
         assert body == article.content.strip("\n") + "\n"
         assert "<" not in head and "<p>" not in body  # Markdown, not HTML
-    full = (site / "llms-full.txt").read_text(encoding="utf-8")
+    full = (example_build / "llms-full.txt").read_text(encoding="utf-8")
     assert full.startswith("# Kettle Help Center\n\n> ")
-    for article in snapshot.articles:
-        assert (site / "articles" / f"{article.slug}.md").read_text(encoding="utf-8") in full
+    for article in example_snapshot.articles:
+        assert (example_build / "articles" / f"{article.slug}.md").read_text(encoding="utf-8") in full
 
 
-def test_article_pages_link_their_markdown_copy(site: Path, snapshot) -> None:
-    article = snapshot.articles[3]
-    page = parse(site / "articles" / article.slug / "index.html")
+def test_article_pages_link_their_markdown_copy(example_build: Path, example_snapshot) -> None:
+    article = example_snapshot.articles[3]
+    page = parse(example_build / "articles" / article.slug / "index.html")
     (alternate,) = page.find_all("link", rel="alternate", type="text/markdown")
     assert alternate.attrs["href"] == f"../../articles/{article.slug}.md"
     (button,) = page.find_all("button", **{"data-markdown-url": alternate.attrs["href"]})
@@ -100,12 +90,12 @@ def test_odd_slugs_and_titles_give_safe_copies_and_list_items(tmp_path: Path, ex
 
 
 @pytest.mark.browser
-def test_copy_as_markdown_puts_the_article_on_the_clipboard(site: Path, snapshot, browser) -> None:
+def test_copy_as_markdown_puts_the_article_on_the_clipboard(example_build: Path, example_snapshot, browser) -> None:
     from playwright.sync_api import expect
 
-    article = snapshot.articles[2]
-    expected = (site / "articles" / f"{article.slug}.md").read_text(encoding="utf-8")
-    with StaticHost(site, prefix="/help/") as host:
+    article = example_snapshot.articles[2]
+    expected = (example_build / "articles" / f"{article.slug}.md").read_text(encoding="utf-8")
+    with StaticHost(example_build, prefix="/help/") as host:
         context = browser.new_context()
         origin = host.url.split("/help/")[0]
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)

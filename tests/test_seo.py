@@ -11,8 +11,6 @@ from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pytest
-
 from helpgen.build import build_site
 from helpgen.config import load_config
 from helpgen.content.snapshot import load_snapshot, save_snapshot
@@ -27,16 +25,6 @@ from tests.htmltools import parse
 
 BASE = "https://help.kettlehq.com/"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-
-
-@pytest.fixture(scope="module")
-def site(example_build: Path) -> Path:
-    return example_build
-
-
-@pytest.fixture(scope="module")
-def snapshot(example_snapshot):
-    return example_snapshot
 
 
 def json_ld(page_file: Path) -> list[dict]:
@@ -54,24 +42,24 @@ def of_type(nodes: list[dict], kind: str) -> dict:
     return node
 
 
-def test_sitemap_lists_every_public_page_with_lastmod_from_updated_at(site: Path, snapshot) -> None:
-    root = ET.parse(site / "sitemap.xml").getroot()
+def test_sitemap_lists_every_public_page_with_lastmod_from_updated_at(example_build: Path, example_snapshot) -> None:
+    root = ET.parse(example_build / "sitemap.xml").getroot()
     assert root.tag == f"{SM}urlset"
     entries = {u.find(f"{SM}loc").text: (u.find(f"{SM}lastmod").text if u.find(f"{SM}lastmod") is not None else None)
                for u in root.findall(f"{SM}url")}
-    pages = {p.relative_to(site).as_posix() for p in site.rglob("index.html")}
+    pages = {p.relative_to(example_build).as_posix() for p in example_build.rglob("index.html")}
     expected = {BASE + (p[: -len("index.html")]) for p in pages}
     assert set(entries) == expected  # every page, nothing else (404.html is not a page to index)
     assert BASE + "404.html" not in entries
-    for article in snapshot.articles:
+    for article in example_snapshot.articles:
         assert entries[f"{BASE}articles/{article.slug}/"] == iso_date(article.updated_at)
-    newest_in_payments = max(iso_date(a.updated_at) for a in snapshot.articles if a.category_slug == "payments")
+    newest_in_payments = max(iso_date(a.updated_at) for a in example_snapshot.articles if a.category_slug == "payments")
     assert entries[BASE + "categories/payments/"] == newest_in_payments
 
 
-def test_sitemap_splits_into_an_index_past_the_limit(snapshot) -> None:
+def test_sitemap_splits_into_an_index_past_the_limit(example_snapshot) -> None:
     settings = SiteSettings(title="Kettle", base_url=BASE)
-    pages, _ = plan_pages(snapshot, settings, BodyRenderer())
+    pages, _ = plan_pages(example_snapshot, settings, BodyRenderer())
     files = sitemap_files(pages, BASE, max_urls=40)
     parts = sorted(name for name in files if name != "sitemap.xml")
     assert len(parts) == -(-(len(pages) - 1) // 40) >= 3
@@ -87,14 +75,14 @@ def test_sitemap_splits_into_an_index_past_the_limit(snapshot) -> None:
     assert sitemap_files(pages, BASE)["sitemap.xml"].count(b"<url>") == len(pages) - 1
 
 
-def test_robots_txt_points_at_the_sitemap(site: Path) -> None:
-    lines = (site / "robots.txt").read_text().splitlines()
+def test_robots_txt_points_at_the_sitemap(example_build: Path) -> None:
+    lines = (example_build / "robots.txt").read_text().splitlines()
     assert "User-agent: *" in lines and f"Sitemap: {BASE}sitemap.xml" in lines
 
 
-def test_article_head_has_description_canonical_open_graph_and_tech_article(site: Path, snapshot) -> None:
-    article = next(a for a in snapshot.articles if a.meta_description and a.category_slug == "payments")
-    page_file = site / "articles" / article.slug / "index.html"
+def test_article_head_has_description_canonical_open_graph_and_tech_article(example_build: Path, example_snapshot) -> None:
+    article = next(a for a in example_snapshot.articles if a.meta_description and a.category_slug == "payments")
+    page_file = example_build / "articles" / article.slug / "index.html"
     page = parse(page_file)
     (description,) = page.find_all("meta", name="description")
     assert description.attrs["content"] == " ".join(article.meta_description.split())
@@ -117,20 +105,20 @@ def test_article_head_has_description_canonical_open_graph_and_tech_article(site
     assert [c["position"] for c in crumbs] == [1, 2, 3]
 
 
-def test_home_has_website_with_search_action(site: Path) -> None:
-    website = of_type(json_ld(site / "index.html"), "WebSite")
+def test_home_has_website_with_search_action(example_build: Path) -> None:
+    website = of_type(json_ld(example_build / "index.html"), "WebSite")
     assert website["url"] == BASE
     target = website["potentialAction"]["target"]["urlTemplate"]
     assert target == BASE + "search/?q={search_term_string}"
-    assert (site / "search" / "index.html").is_file()
+    assert (example_build / "search" / "index.html").is_file()
 
 
-def test_posts_with_an_official_answer_are_qa_pages(site: Path, snapshot) -> None:
-    answered = [t for t in snapshot.threads if any(c.is_official for c in t.comments)]
-    unanswered = [t for t in snapshot.threads if not any(c.is_official for c in t.comments)]
+def test_posts_with_an_official_answer_are_qa_pages(example_build: Path, example_snapshot) -> None:
+    answered = [t for t in example_snapshot.threads if any(c.is_official for c in t.comments)]
+    unanswered = [t for t in example_snapshot.threads if not any(c.is_official for c in t.comments)]
     assert answered and unanswered
     for thread in answered:
-        qa = of_type(json_ld(site / "community" / "posts" / thread.post.slug / "index.html"), "QAPage")
+        qa = of_type(json_ld(example_build / "community" / "posts" / thread.post.slug / "index.html"), "QAPage")
         question = qa["mainEntity"]
         assert question["@type"] == "Question" and question["name"] == " ".join(thread.post.title.split())
         official = next(c for c in thread.comments if c.is_official)
@@ -138,16 +126,16 @@ def test_posts_with_an_official_answer_are_qa_pages(site: Path, snapshot) -> Non
         assert question["acceptedAnswer"]["text"][:200] == as_read[:200] and "*" not in as_read[:200]
         assert question["answerCount"] == len(thread.comments)
     for thread in unanswered:
-        nodes = json_ld(site / "community" / "posts" / thread.post.slug / "index.html")
+        nodes = json_ld(example_build / "community" / "posts" / thread.post.slug / "index.html")
         assert not [n for n in nodes if n["@type"] == "QAPage"]
 
 
-def test_no_page_but_404_lacks_structured_data_and_404_has_no_canonical(site: Path) -> None:
-    for page_file in site.rglob("index.html"):
-        if page_file.parent == site:
+def test_no_page_but_404_lacks_structured_data_and_404_has_no_canonical(example_build: Path) -> None:
+    for page_file in example_build.rglob("index.html"):
+        if page_file.parent == example_build:
             continue
         assert of_type(json_ld(page_file), "BreadcrumbList"), page_file
-    page = parse(site / "404.html")
+    page = parse(example_build / "404.html")
     assert not page.find_all("link", rel="canonical") and not page.find_all("script", type="application/ld+json")
 
 
