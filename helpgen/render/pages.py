@@ -473,8 +473,7 @@ class _LinkResolver:
         # Short ways for the common shapes, where urlsplit would read the same (it is slow).
         plain = _PLAIN_WEB_LINK.match(href)
         if plain is not None:
-            host = plain.group(1).lower()
-            if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
+            if not self._help_center(plain.group(1).lower()):
                 return None, "", None  # most links: to another site, left as written
             rest = href[plain.end() :]
             if _PLAIN_REST.match(rest):  # the help center's own address: where it leads here
@@ -485,11 +484,8 @@ class _LinkResolver:
             rest, _, fragment = href.partition("#")
             path, _, query = rest.partition("?")
             return self._root_relative(unquote(path), query, f"#{fragment}" if fragment else "")
-        elif _PLAIN_REST.match(href) and not _NOT_A_SLUG.search(href):  # a bare article slug
-            path = unquote(href)
-            if path in self.site.article_paths and "/" not in path:
-                return self.site.article_paths[path], "", None
-            return None, "", None
+        elif _PLAIN_REST.match(href) and not _NOT_A_SLUG.search(href):
+            return self._bare_slug(unquote(href), "")
         return self._resolve_split(href)
 
     def _resolve_split(self, href: str) -> tuple[str | None, str, tuple[str, str] | None]:
@@ -500,8 +496,7 @@ class _LinkResolver:
             return None, "", None
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.scheme in ("http", "https"):
-            host = (parts.hostname or "").lower()
-            if not (_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host)):
+            if not self._help_center((parts.hostname or "").lower()):
                 return None, "", None
             target, unknown = self._section_target(parts.path)
             return target, fragment, unknown
@@ -510,6 +505,14 @@ class _LinkResolver:
         path = unquote(parts.path)
         if path.startswith("/"):
             return self._root_relative(path, parts.query, fragment)
+        return self._bare_slug(path, fragment)
+
+    def _help_center(self, host: str) -> bool:
+        """True when a link to ``host`` (lowercase) is a link to this help center in cStar."""
+        return bool(_CSTAR_HOST.search(host) or (self.api_host and host == self.api_host))
+
+    def _bare_slug(self, path: str, fragment: str) -> tuple[str | None, str, tuple[str, str] | None]:
+        """A relative link by an article's slug alone; anything else is left as written."""
         if path in self.site.article_paths and "/" not in path:
             return self.site.article_paths[path], fragment, None
         return None, "", None

@@ -99,16 +99,40 @@ class RenderOutcome:
 @dataclass
 class _ChunkResult:
     pid: int  # the process that wrote it: a forked worker's counts are added to the parent's
-    records: list[tuple[int, str, PageRecord]]
-    rendered: list[tuple[int, str, str]]
-    unchanged: int
     files_written: int
     files_unchanged: int
     bytes_written: int
     paths: set[str]
-    bodies: list[tuple[str, Any]]
-    used: set[str]
-    warnings: list[str]
+    records: list[tuple[int, str, PageRecord]] = field(default_factory=list)
+    rendered: list[tuple[int, str, str]] = field(default_factory=list)
+    unchanged: int = 0
+    bodies: list[tuple[str, Any]] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _StagedMark:
+    """The staged site's counts before some work, to tell what that work wrote."""
+
+    files_written: int
+    files_unchanged: int
+    bytes_written: int
+    paths: set[str]
+
+    @classmethod
+    def of(cls, staged: StagedSite) -> "_StagedMark":
+        return cls(staged.files_written, staged.files_unchanged, staged.bytes_written, set(staged.paths))
+
+    def since(self, staged: StagedSite) -> dict[str, Any]:
+        """What was written since the mark, as :class:`_ChunkResult` fields."""
+        return {
+            "pid": os.getpid(),
+            "files_written": staged.files_written - self.files_written,
+            "files_unchanged": staged.files_unchanged - self.files_unchanged,
+            "bytes_written": staged.bytes_written - self.bytes_written,
+            "paths": staged.paths - self.paths,
+        }
 
 
 # A page for the render loop: its index, and its record and reason when already decided
@@ -116,14 +140,22 @@ class _ChunkResult:
 _Task = tuple[int, "PageRecord | None", "str | None"]
 
 
-def _decide(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple[int, str, PageRecord]], list[_Task], int]:
+def _reason_to_render(plan: RenderPlan, site_file: str, record: PageRecord) -> str | None:
+    """Why the page with ``record`` must be rendered; None when the published file is carried
+    over into the staged site."""
+    reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
+    if reason is None and plan.staged.keep(site_file):
+        return None
+    return reason or "published file missing"
+
+
+def _decide(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple[int, str, PageRecord]], list[_Task]]:
     """Compare every page's fingerprint with the last build's, here, without rendering.
 
-    Returns the records of the pages carried over, the pages still to render, and how many
-    were carried over. A page whose bodies are new (never rendered, so their links are not
-    known) is left to the render loop undecided: it is rendered anyway, in parallel.
+    Returns the records of the pages carried over and the pages still to render. A page
+    whose bodies are new (never rendered, so their links are not known) is left to the render
+    loop undecided: it is rendered anyway, in parallel.
     """
-    staged = plan.staged
     kept: list[tuple[int, str, PageRecord]] = []
     todo: list[_Task] = []
     page_record = plan.fingerprints.page_record
@@ -136,20 +168,27 @@ def _decide(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple
             except BodyNotRendered:
                 todo.append((index, None, None))
                 continue
-            reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
-            if reason is None and staged.keep(site_file):
+            reason = _reason_to_render(plan, site_file, record)
+            if reason is None:
                 kept.append((index, site_file, record))
                 if bar is not None:
                     bar.advance()
             else:
-                todo.append((index, record, reason or "published file missing"))
-    return kept, todo, len(kept)
+                todo.append((index, record, reason))
+    return kept, todo
+
+
+def _pages_to_render(plan: RenderPlan, bar: progress.StageBar | None) -> tuple[list[tuple[int, str, PageRecord]], list[_Task]]:
+    """:func:`_decide` after an earlier build that can have published pages still right
+    (same output folder and settings); otherwise every page, undecided."""
+    previous = plan.previous
+    if previous.pages and previous.out_dir == str(plan.out_dir) and previous.settings == plan.settings_hash:
+        return _decide(plan, bar)
+    return [], [(index, None, None) for index in range(len(plan.pages))]
 
 
 def _render_chunk(plan: RenderPlan, tasks: Sequence[_Task], bar: progress.StageBar | None = None) -> _ChunkResult:
-    staged = plan.staged
-    counters = (staged.files_written, staged.files_unchanged, staged.bytes_written)
-    paths_before = set(staged.paths)
+    mark = _StagedMark.of(plan.staged)
     warnings_before = len(plan.warnings)
     used_before = set(plan.renderer.used)
     records: list[tuple[int, str, PageRecord]] = []
@@ -160,13 +199,10 @@ def _render_chunk(plan: RenderPlan, tasks: Sequence[_Task], bar: progress.StageB
         site_file = output_file(page.path)
         if record is None:
             record = plan.fingerprints.page_record(page, plan.settings_hash, plan.templates.hash_for(page.template))
-            reason = plan.previous.reason_to_render(site_file, record, plan.settings_hash, plan.out_dir)
-            if reason is None and staged.keep(site_file):
+            reason = _reason_to_render(plan, site_file, record)
+            if reason is None:
                 unchanged += 1
-                reason = ""
-            else:
-                reason = reason or "published file missing"
-        if reason:
+        if reason is not None:
             absolute = plan.base_path if page.kind == "not_found" else None
             context = {
                 "site": plan.settings,
@@ -175,20 +211,16 @@ def _render_chunk(plan: RenderPlan, tasks: Sequence[_Task], bar: progress.StageB
                 **page_helpers(page.path, plan.assets, absolute_base=absolute),
             }
             html = render_template(plan.env, page.template, context)
-            staged.write(site_file, html.encode("utf-8"))
+            plan.staged.write(site_file, html.encode("utf-8"))
             rendered.append((index, site_file, reason))
         records.append((index, site_file, record))
         if bar is not None:
             bar.advance()
     return _ChunkResult(
-        pid=os.getpid(),
+        **mark.since(plan.staged),
         records=records,
         rendered=rendered,
         unchanged=unchanged,
-        files_written=staged.files_written - counters[0],
-        files_unchanged=staged.files_unchanged - counters[1],
-        bytes_written=staged.bytes_written - counters[2],
-        paths=staged.paths - paths_before,
         bodies=plan.renderer.cache.take_new(),
         used=plan.renderer.used - used_before,
         warnings=plan.warnings[warnings_before:],
@@ -197,23 +229,10 @@ def _render_chunk(plan: RenderPlan, tasks: Sequence[_Task], bar: progress.StageB
 
 def _write_files(staged: StagedSite, make: Callable[[], dict[str, bytes]]) -> _ChunkResult:
     """Make the site's other files (``make()``: {site path: bytes}) and write them into ``staged``."""
-    counters = (staged.files_written, staged.files_unchanged, staged.bytes_written)
-    paths_before = set(staged.paths)
+    mark = _StagedMark.of(staged)
     for site_path, data in make().items():
         staged.write(site_path, data)
-    return _ChunkResult(
-        pid=os.getpid(),
-        records=[],
-        rendered=[],
-        unchanged=0,
-        files_written=staged.files_written - counters[0],
-        files_unchanged=staged.files_unchanged - counters[1],
-        bytes_written=staged.bytes_written - counters[2],
-        paths=staged.paths - paths_before,
-        bodies=[],
-        used=set(),
-        warnings=[],
-    )
+    return _ChunkResult(**mark.since(staged))
 
 
 _PLAN: RenderPlan | None = None  # set in the parent just before forking the workers
@@ -238,13 +257,6 @@ def _worker_meanwhile() -> None:
 
 def _chunks(tasks: list[_Task], size: int) -> Iterable[list[_Task]]:
     return (tasks[start : start + size] for start in range(0, len(tasks), size))
-
-
-def _worth_deciding_first(plan: RenderPlan) -> bool:
-    """True when the last build can have published pages that are still right (so most pages
-    of an incremental build are only compared, never rendered)."""
-    previous = plan.previous
-    return bool(previous.pages) and previous.out_dir == str(plan.out_dir) and previous.settings == plan.settings_hash
 
 
 def render_pages(
@@ -278,7 +290,7 @@ def render_pages(
     results: list[_ChunkResult] = []
     with progress.stage("render", total=total, unit="pages") as bar:
         if not forking:
-            kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
+            kept, todo = _pages_to_render(plan, bar)
             results.append(_render_chunk(plan, todo, bar))
             files = _write_files(plan.staged, alongside) if alongside is not None else None
             if meanwhile is not None:
@@ -291,7 +303,7 @@ def render_pages(
                 with fork_pool(workers) as pool:
                     side = pool.apply_async(_worker_files) if alongside is not None else None
                     other = pool.apply_async(_worker_meanwhile) if meanwhile is not None else None
-                    kept, todo, unchanged = _decide(plan, bar) if _worth_deciding_first(plan) else ([], [(i, None, None) for i in range(total)], 0)
+                    kept, todo = _pages_to_render(plan, bar)
                     if len(todo) < RENDER_HERE:
                         results.append(_render_chunk(plan, todo, bar))
                     else:  # chunks small enough to keep every worker busy to the end
@@ -304,15 +316,13 @@ def render_pages(
                         other.get()
             finally:
                 _PLAN = _ALONGSIDE = _MEANWHILE = None
-    outcome = _merge(plan, results + ([files] if files is not None else []), kept, unchanged)
+    outcome = _merge(plan, results + ([files] if files is not None else []), kept)
     outcome.alongside = sorted(files.paths) if files is not None else []
     return outcome
 
 
-def _merge(
-    plan: RenderPlan, results: list[_ChunkResult], kept: list[tuple[int, str, PageRecord]], unchanged: int
-) -> RenderOutcome:
-    outcome = RenderOutcome(pages_unchanged=unchanged)
+def _merge(plan: RenderPlan, results: list[_ChunkResult], kept: list[tuple[int, str, PageRecord]]) -> RenderOutcome:
+    outcome = RenderOutcome(pages_unchanged=len(kept))
     staged = plan.staged
     here = os.getpid()
     records = list(kept)
