@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import marshal
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+from helpgen.atomic import write_atomic
 
 __all__ = ["FileEntry", "FolderEntry", "TreeRecord", "PublishState", "Journal", "scan_tree", "UNKNOWN"]
 
@@ -84,14 +85,7 @@ class PublishState:
         """Write the state atomically (a temporary file, then a rename)."""
         spare = None if self.spare is None else self.spare.to_marshal()
         data = marshal.dumps((STATE_VERSION, self.out_dir, self.live.to_marshal(), spare))
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data)
 
 
 class Journal:

@@ -29,12 +29,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpgen.atomic import write_atomic
 from helpgen.content.snapshot import Snapshot, SnapshotError, load_snapshot, save_snapshot
 
 __all__ = ["ContentCache", "PullStatus", "write_json_atomic", "read_json"]
@@ -44,16 +43,8 @@ log = logging.getLogger("helpgen.cache")
 
 def write_json_atomic(path: Path, value: Any) -> None:
     """Write JSON to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # dumps, not dump: json.dump encodes in Python, dumps in C (5x faster, same text)
-            fh.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # dumps, not dump: json.dump encodes in Python, dumps in C (5x faster, same text)
+    write_atomic(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def read_json(path: Path, default: Any) -> Any:

@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import queue
-import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import orjson
 
+from helpgen.atomic import write_atomic
 from helpgen.cstar._models import Article, Category, LibraryStats, PostThread, Topic
 
 __all__ = ["Snapshot", "SnapshotError", "load_snapshot", "save_snapshot", "SNAPSHOT_FORMAT"]
@@ -95,16 +95,7 @@ def save_snapshot(snapshot: Snapshot, folder: str | os.PathLike[str]) -> Path:
     """Write ``snapshot`` into ``folder`` (created if needed); each file is replaced atomically."""
     root = Path(folder)
     for rel, value in snapshot.to_files().items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(_dump(value))
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(root / rel, _dump(value))
     return root
 
 

@@ -21,13 +21,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from helpgen.atomic import write_atomic
 from helpgen.render.limits import failed_notice, plain_text_html
 from helpgen.render.markdown import (
     ENGLISH_BODY_TEXTS,
@@ -130,7 +129,7 @@ class BodyCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         for key in sorted(self._dirty):
             entry = self._memory[key]
-            _write_atomic(
+            write_atomic(
                 self._path(key),
                 json.dumps(
                     {"links": entry.links, "html": entry.html, "toc": entry.toc, "limits": entry.limits},
@@ -146,19 +145,7 @@ class BodyCache:
                     self._path(key).unlink()
                 except OSError:
                     pass
-        _write_atomic(self.folder / "links.json", json.dumps(self._links, sort_keys=True))
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(self.folder / "links.json", json.dumps(self._links, sort_keys=True), errors="surrogatepass")
 
 
 class BodyRenderError(Exception):

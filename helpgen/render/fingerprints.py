@@ -23,13 +23,14 @@ import json
 import marshal
 import operator
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import jinja2
 from jinja2 import meta
+
+from helpgen.atomic import write_atomic
 
 __all__ = ["Fingerprinter", "TemplateHasher", "BuildManifest", "PageRecord", "digest", "OWN_CONTENT_KEYS"]
 
@@ -226,21 +227,8 @@ class TemplateHasher:
         if self.cache_file is None or self._saved is None or self._hashes == self._saved:
             return
         text = json.dumps({"templates": self.hash_all(), "hashes": self._hashes}, sort_keys=True)
-        _write_text_atomic(self.cache_file, text)
+        write_atomic(self.cache_file, text)
         self._saved = dict(self._hashes)
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -297,7 +285,7 @@ class BuildManifest:
 
     def save(self, path: Path) -> None:
         """Write the manifest to ``path`` through a temporary file and a rename."""
-        _write_text_atomic(path, json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")))
+        write_atomic(path, json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")))
 
     def record_published(
         self, out_dir: Path, published: Callable[[str], tuple[Any, ...] | None] | None = None

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 import marshal
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from helpgen.atomic import write_atomic
 from helpgen.search._collector import collector_paused
 
 __all__ = ["ArticleState", "RelatedState", "RelatedCache", "FILE_NAME"]
@@ -101,12 +100,4 @@ class RelatedCache:
         with collector_paused():
             articles = {path: tuple(article) for path, article in state.articles.items()}  # marshal takes plain tuples
             data = marshal.dumps((FORMAT_VERSION, state.params, state.stats, state.buckets, articles))
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{FILE_NAME}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.folder / FILE_NAME)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.folder / FILE_NAME, data)

@@ -40,13 +40,13 @@ import dataclasses
 import logging
 import marshal
 import os
-import tempfile
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpgen.atomic import atomic_file
 from helpgen.search._whoosh import FIELD_NAMES, quantised
 from helpgen.search.export import (
     DOC_GROUP,
@@ -213,19 +213,11 @@ class ExportCache:
         """Write the pending state (if any) atomically."""
         if self.folder is None or self.pending is None:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / self.FILE
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{self.FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                parts = _parts(self.pending.terms)
-                _write_frame(fh, marshal.dumps((STATE_VERSION, self.pending.header(), len(parts))))
-                for part in parts:  # in parts: no second copy of the whole state in memory
-                    _write_frame(fh, marshal.dumps(part))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(self.folder / self.FILE, "wb") as fh:
+            parts = _parts(self.pending.terms)
+            _write_frame(fh, marshal.dumps((STATE_VERSION, self.pending.header(), len(parts))))
+            for part in parts:  # in parts: no second copy of the whole state in memory
+                _write_frame(fh, marshal.dumps(part))
         (self.folder / self.LEGACY_FILE).unlink(missing_ok=True)  # an earlier version's state
         self.pending = None
 

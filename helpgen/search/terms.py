@@ -15,15 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
-import os
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpgen.atomic import atomic_file
 from helpgen.workers import can_fork, fork_pool
 from helpgen.search._collector import collector_paused
 from helpgen.search._whoosh import FIELD_BOOSTS, FIELD_NAMES, BM25FStatistics, analyze
@@ -220,16 +219,8 @@ class TermCache:
         for shard, part in kept.items():
             if shard not in self._dirty and len(part) == self._loaded.get(shard, 0):
                 continue
-            path = self.folder / f"{shard}.marshal"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    marshal.dump((ANALYSIS_VERSION, part, _SHARED_TERMS), fh)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_file(self.folder / f"{shard}.marshal", "wb") as fh:
+                marshal.dump((ANALYSIS_VERSION, part, _SHARED_TERMS), fh)
             self._loaded[shard] = len(part)
         self._dirty.clear()
 
