@@ -416,7 +416,6 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int, ret
                 alongside=lambda: site_files(pages, settings, config.static_dir),
                 meanwhile=lambda: _save_caches(term_cache, export_cache, related_cache),
             )
-            data_files = dict(roadmap_feeds)
             warnings.extend(outcome.new_warnings)
             manifest.pages = outcome.records
             report.rendered = outcome.rendered
@@ -427,8 +426,7 @@ def _build(config: Config, snapshot: Snapshot | None, full: bool, jobs: int, ret
         with _stage(report, "publish"), progress.stage("publish", total=publish_total, unit="files") as bar:
             staged.write_files(assets.files, advance=bar.advance)
             staged.write_files(search_index.files, content_addressed=search_index.content_addressed, advance=bar.advance)
-            for site_path, data in data_files.items():
-                staged.write(site_path, data)
+            staged.write_files(roadmap_feeds)
             if config.static_dir is not None:
                 for skipped in staged.copy_tree(config.static_dir):
                     warnings.append(f"static file {skipped!r} is not copied: a generated page has that path")
