@@ -31,6 +31,7 @@ import jinja2
 from jinja2 import meta
 
 from helpgen.atomic import write_atomic
+from helpgen.content.cache import write_json_atomic
 
 __all__ = ["Fingerprinter", "TemplateHasher", "BuildManifest", "PageRecord", "digest", "OWN_CONTENT_KEYS"]
 
@@ -285,7 +286,7 @@ class BuildManifest:
 
     def save(self, path: Path) -> None:
         """Write the manifest to ``path`` through a temporary file and a rename."""
-        write_atomic(path, json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")))
+        write_json_atomic(path, self.to_json())
 
     def record_published(
         self, out_dir: Path, published: Callable[[str], tuple[Any, ...] | None] | None = None
